@@ -1,0 +1,83 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "cfund",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cfund", targets: ["cfund"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    ],
+    targets: [
+        .target(name: "FundCore", swiftSettings: swiftSettings),
+        .target(
+            name: "FundStore",
+            dependencies: [
+                "FundCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FundHTTP",
+            dependencies: [
+                "FundCore",
+                "FundStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cfund",
+            dependencies: [
+                "FundCore",
+                "FundStore",
+                "FundHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FundTestSupport",
+            dependencies: [
+                "FundCore",
+                "FundStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "FundCoreTests", dependencies: ["FundCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FundStoreTests",
+            dependencies: ["FundCore", "FundStore", "FundTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FundHTTPTests",
+            dependencies: [
+                "FundHTTP", "FundTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CFundCLITests",
+            dependencies: ["cfund", "FundTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,84 @@
+/// One field that failed validation, named as the user typed it.
+public struct FieldIssue: Equatable, Sendable, Codable {
+    public let field: String
+    public let reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+}
+
+/// Everything that can go wrong in the fund's rules, carrying what the user needs to act on it.
+///
+/// `description` is one sentence for the CLI's stderr and the HTTP problem `detail`.
+public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidAmount(input: String, reason: String)
+    case invalidDate(input: String, reason: String)
+    case invalidInstant(input: String, reason: String)
+    case unknownTimeZone(String)
+    case validation([FieldIssue])
+    case notFound(kind: String, reference: String)
+    case duplicate(kind: String, name: String)
+    case budgetExceeded(envelope: String, requested: Money, available: Money)
+    case invalidTransition(call: String, from: CallStatus, to: CallStatus)
+    case frozen(call: String, status: CallStatus)
+    case importRejected([RowIssue])
+    case migrationChanged(file: String)
+    case migrationFailed(file: String, reason: String)
+    case database(String)
+    case cluster(String)
+
+    public var description: String {
+        switch self {
+        case .invalidAmount(let input, let reason):
+            return "\"\(input)\" is not a valid amount: \(reason)."
+        case .invalidDate(let input, let reason):
+            return "\"\(input)\" is not a valid date: \(reason)."
+        case .invalidInstant(let input, let reason):
+            return "\"\(input)\" is not a valid date and time: \(reason)."
+        case .unknownTimeZone(let name):
+            return "\"\(name)\" is not a known time zone; use an IANA name such as Europe/Paris."
+        case .validation(let issues):
+            return issues.map { "\($0.field): \($0.reason)" }.joined(separator: "; ") + "."
+        case .notFound(let kind, let reference):
+            return "No \(kind) \"\(reference)\" exists; list them with `cfund \(kind) list`."
+        case .duplicate(let kind, let name):
+            return "A \(kind) named \"\(name)\" already exists; choose another name or use the existing one."
+        case .budgetExceeded(let envelope, let requested, let available):
+            return "Envelope \"\(envelope)\" has \(available.plain) EUR left, less than the \(requested.plain) EUR asked; "
+                + "lower the budget or free money from another call."
+        case .invalidTransition(let call, let from, let to):
+            return "Call \"\(call)\" is \(from.rawValue) and cannot become \(to.rawValue); "
+                + "allowed next: \(from.allowedNext.map(\.rawValue).joined(separator: ", ").ifEmpty("none"))."
+        case .frozen(let call, let status):
+            return "Call \"\(call)\" is \(status.rawValue): its budget and rules froze when it opened."
+        case .importRejected(let issues):
+            return "Nothing was imported: \(issues.count) bad row\(issues.count == 1 ? "" : "s"):\n"
+                + issues.map { "  line \($0.line): \($0.reason)" }.joined(separator: "\n")
+        case .migrationChanged(let file):
+            return "Migration \(file) was edited after it was applied; restore the original file and add a new migration instead."
+        case .migrationFailed(let file, let reason):
+            return "Migration \(file) failed and was rolled back: \(reason)."
+        case .database(let message):
+            return message
+        case .cluster(let message):
+            return message
+        }
+    }
+}
+
+/// A refused line of an imported file.
+public struct RowIssue: Equatable, Sendable, Codable {
+    public let line: Int
+    public let reason: String
+
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}

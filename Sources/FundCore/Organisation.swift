@@ -1,0 +1,73 @@
+/// The three kinds of network members that may apply.
+public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
+    case capital
+    case communityFrance = "community_fr"
+    case communityAbroad = "community_abroad"
+
+    public init(parsing input: String) throws(FundError) {
+        guard let kind = OrganisationKind(rawValue: input.trimmingWhitespace().lowercased()) else {
+            throw .validation([
+                FieldIssue(
+                    field: "kind",
+                    reason: "\"\(input)\" is not a kind; use one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            ])
+        }
+        self = kind
+    }
+}
+
+/// The State's accreditation ("label") of an organisation, for a period of days, inclusive.
+public struct LabelPeriod: Hashable, Sendable, Codable {
+    /// Labels are awarded for three years unless the source says otherwise.
+    public static let defaultYears = 3
+
+    public let awarded: CalendarDay
+    public let expires: CalendarDay
+
+    public init(awarded: CalendarDay, expires: CalendarDay? = nil) throws(FundError) {
+        let expires = expires ?? awarded.adding(years: Self.defaultYears)
+        guard awarded < expires else {
+            throw .validation([
+                FieldIssue(field: "label_expires", reason: "the label expires (\(expires)) before it is awarded (\(awarded))")
+            ])
+        }
+        self.awarded = awarded
+        self.expires = expires
+    }
+
+    /// A label counts on every day from its award up to, but not including, its expiry day.
+    public func isValid(on day: CalendarDay) -> Bool { awarded <= day && day < expires }
+}
+
+/// A network member as the rules see it.
+public struct Organisation: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var name: String
+    public var kind: OrganisationKind
+    public var city: String
+    public var country: String
+    public var labels: [LabelPeriod]
+
+    public init(
+        id: Int64 = 0, name: String, kind: OrganisationKind, city: String, country: String, labels: [LabelPeriod]
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.city = city
+        self.country = country
+        self.labels = labels
+    }
+
+    /// Checks what a person typed before anything is stored.
+    public static func validate(name: String, country: String) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        let trimmed = name.trimmingWhitespace()
+        if trimmed.isEmpty { issues.append(FieldIssue(field: "name", reason: "the name is empty")) }
+        if trimmed.count > 200 { issues.append(FieldIssue(field: "name", reason: "the name is longer than 200 characters")) }
+        if country.trimmingWhitespace().isEmpty {
+            issues.append(FieldIssue(field: "country", reason: "the country is empty"))
+        }
+        return issues
+    }
+}

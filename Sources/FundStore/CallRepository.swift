@@ -1,0 +1,152 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// Calls for projects in PostgreSQL; the database enforces the envelope limit, the lifecycle and
+/// the freeze (see `Schema/0001`), this type turns its refusals into domain errors.
+public struct CallRepository: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Creates a draft call, reserving its budget from its envelope.
+    @discardableResult
+    public func create(_ call: Call) async throws -> Int64 {
+        let issues = call.validate()
+        guard issues.isEmpty else { throw FundError.validation(issues) }
+        let grid = String(decoding: try JSONEncoder.sorted.encode(call.grid), as: UTF8.self)
+        let rules = call.rules
+        let title = call.title.trimmingCharacters(in: .whitespaces)
+        return try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO calls (
+                    envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
+                    label_awarded_from, label_awarded_to, label_valid_at_deadline, max_request_cents,
+                    max_submissions_per_org, reviews_per_submission, grid, policy)
+                VALUES (
+                    \(call.envelopeId), \(title), \(call.budget.cents), \(call.opensAt), \(call.closesAt),
+                    \(call.timeZone), \(rules.allowedKinds.map(\.rawValue)),
+                    \(rules.labelAwardedWithin?.first.description)::date, \(rules.labelAwardedWithin?.last.description)::date,
+                    \(rules.labelValidAtDeadline), \(rules.maxRequest?.cents), \(rules.maxSubmissionsPerOrganisation),
+                    \(call.reviewsPerSubmission), \(grid)::jsonb, \(call.policy.rawValue))
+                ON CONFLICT ((lower(title))) DO NOTHING
+                RETURNING id
+                """, logger: database.logger)
+            guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
+                throw FundError.duplicate(kind: "call", name: title)
+            }
+            return id
+        }
+    }
+
+    public func list(status: CallStatus? = nil) async throws -> [Call] {
+        try await calls(matching: nil, status: status)
+    }
+
+    /// Finds a call by id or by title (any case).
+    public func find(_ reference: String) async throws -> Call {
+        guard let call = try await calls(matching: reference, status: nil).first else {
+            throw FundError.notFound(kind: "call", reference: reference)
+        }
+        return call
+    }
+
+    /// Opens a draft call; refused when its deadline has already passed by the database clock.
+    public func open(_ reference: String) async throws -> Call {
+        let call = try await find(reference)
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                "SELECT now() >= closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+            let passed = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
+            if passed && call.status == .draft {
+                throw FundError.validation([
+                    FieldIssue(
+                        field: "closes",
+                        reason: "the deadline (\(LocalTime.lastAcceptedMoment(before: call.closesAt, in: call.zone))) "
+                            + "has passed, so nobody could submit; create a new call with a later deadline")
+                ])
+            }
+            try await connection.query("UPDATE calls SET status = 'open' WHERE id = \(call.id)", logger: database.logger)
+        }
+        return try await find(String(call.id))
+    }
+
+    /// Closes an open call. Before the deadline this cuts applicants off, so it needs `early`.
+    public func close(_ reference: String, early: Bool = false) async throws -> Call {
+        let call = try await find(reference)
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                "SELECT now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+            let stillOpen = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
+            if stillOpen && !early && call.status == .open {
+                throw FundError.validation([
+                    FieldIssue(
+                        field: "call",
+                        reason: "\"\(call.title)\" accepts submissions until "
+                            + "\(LocalTime.lastAcceptedMoment(before: call.closesAt, in: call.zone)); "
+                            + "wait for the deadline or pass --early to close it now")
+                ])
+            }
+            try await connection.query(
+                "UPDATE calls SET status = 'closed' WHERE id = \(call.id)", logger: database.logger)
+        }
+        return try await find(String(call.id))
+    }
+
+    private func calls(matching reference: String?, status: CallStatus?) async throws -> [Call] {
+        let onlyMatching = reference != nil
+        let id = reference.flatMap { Int64($0) } ?? -1
+        let title = reference ?? ""
+        let rows = try await database.query(
+            """
+            SELECT id, envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
+                   label_awarded_from::text, label_awarded_to::text, label_valid_at_deadline, max_request_cents,
+                   max_submissions_per_org, reviews_per_submission, grid::text, policy, status
+            FROM calls
+            WHERE (NOT \(onlyMatching) OR id = \(id) OR lower(title) = lower(\(title)))
+              AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            ORDER BY (id = \(id)) DESC, opens_at, title
+            """)
+        var calls: [Call] = []
+        for try await row in rows {
+            let (
+                id, envelopeId, title, budget, opensAt, closesAt, zone, kinds, labelFrom, labelTo, validAtDeadline,
+                maxRequest, maxSubmissions, reviews, grid, policy, status
+            ) = try row.decode(
+                (
+                    Int64, Int64, String, Int64, Date, Date, String, [String], String?, String?, Bool, Int64?, Int, Int,
+                    String, String, String
+                ).self)
+            var window: DayRange?
+            if let labelFrom, let labelTo {
+                window = try DayRange(first: CalendarDay(parsing: labelFrom), last: CalendarDay(parsing: labelTo))
+            }
+            let rules = EligibilityRules(
+                allowedKinds: try kinds.map { try OrganisationKind(parsing: $0) },
+                labelAwardedWithin: window,
+                labelValidAtDeadline: validAtDeadline,
+                maxRequest: maxRequest.map(Money.init(cents:)),
+                maxSubmissionsPerOrganisation: maxSubmissions)
+            calls.append(
+                Call(
+                    id: id, envelopeId: envelopeId, title: title, budget: Money(cents: budget), opensAt: opensAt,
+                    closesAt: closesAt, timeZone: zone, rules: rules,
+                    grid: try JSONDecoder().decode(ScoringGrid.self, from: Data(grid.utf8)),
+                    reviewsPerSubmission: reviews, policy: AllocationPolicy(rawValue: policy) ?? .skip,
+                    status: CallStatus(rawValue: status) ?? .draft))
+        }
+        return calls
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys: the same value always gives the same bytes (checksums, receipts, diffs).
+    public static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import FundCore
+import Logging
+import PostgresNIO
+
+/// A running connection pool and the logger its queries use.
+///
+/// `PostgresClient` only serves queries while its `run()` is running; `Database.with` keeps it
+/// running for the duration of a piece of work, as every CLI command needs.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let configuration: DatabaseConfiguration
+    public let logger: Logger
+
+    public init(client: PostgresClient, configuration: DatabaseConfiguration, logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public static func makeClient(_ configuration: DatabaseConfiguration, logger: Logger, maximumConnections: Int = 20)
+        -> PostgresClient
+    {
+        var clientConfiguration = configuration.clientConfiguration()
+        clientConfiguration.options.maximumConnections = maximumConnections
+        return PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Runs `body` with a live pool, then shuts the pool down.
+    public static func with<T: Sendable>(
+        _ configuration: DatabaseConfiguration,
+        logger: Logger = Logger(label: "cfund.db"),
+        maximumConnections: Int = 4,
+        _ body: @Sendable (Database) async throws -> T
+    ) async throws -> T {
+        let client = makeClient(configuration, logger: logger, maximumConnections: maximumConnections)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let database = Database(client: client, configuration: configuration, logger: logger)
+            try await database.checkReachable()
+            return try await body(database)
+        }
+    }
+
+    /// Fails fast with a useful sentence when the server is not there, instead of waiting on the pool.
+    public func checkReachable() async throws {
+        do {
+            _ = try await withTimeout(seconds: 5) {
+                try await client.query("SELECT 1", logger: logger)
+            }
+        } catch let error as FundError {
+            throw error
+        } catch {
+            throw FundError.database(
+                "Cannot reach the database at \(configuration.displayURL) (\(Self.describe(error))); "
+                    + "start it with `cfund db start` or check CFUND_DATABASE_URL.")
+        }
+    }
+
+    /// Runs `body` in one transaction; domain errors thrown inside come out unwrapped, and
+    /// PostgreSQL's refusals come out as `FundError`s.
+    public func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            throw Self.domainError(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        } catch {
+            throw Self.domainError(error)
+        }
+    }
+
+    /// Runs one query outside any explicit transaction, mapping PostgreSQL's refusals.
+    @discardableResult
+    public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws
+        -> PostgresRowSequence
+    {
+        do {
+            return try await client.query(query, logger: logger, file: file, line: line)
+        } catch {
+            throw Self.domainError(error)
+        }
+    }
+
+    /// Turns a PostgreSQL error into the domain error it stands for; other errors pass through.
+    public static func domainError(_ error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        guard let info = error.serverInfo else {
+            return FundError.database("The database connection failed (\(describe(error))); try again.")
+        }
+        let code = info[.sqlState] ?? ""
+        let message = info[.message] ?? "unknown error"
+        let detail = info[.detail]
+        switch code {
+        case "CF001":
+            // Raised by the envelope reservation trigger; DETAIL carries name|requested|available.
+            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 3, let requested = Int64(parts[1]), let available = Int64(parts[2]) {
+                return FundError.budgetExceeded(
+                    envelope: parts[0], requested: Money(cents: requested), available: Money(cents: available))
+            }
+            return FundError.database(message)
+        case "CF002":
+            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 3, let from = CallStatus(rawValue: parts[1]), let to = CallStatus(rawValue: parts[2]) {
+                return FundError.invalidTransition(call: parts[0], from: from, to: to)
+            }
+            return FundError.database(message)
+        case "CF003":
+            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 2, let status = CallStatus(rawValue: parts[1]) {
+                return FundError.frozen(call: parts[0], status: status)
+            }
+            return FundError.database(message)
+        case "23505":
+            return FundError.database("That would duplicate an existing record (\(detail ?? message)).")
+        case "23514", "23503", "23502", "22001", "22003":
+            return FundError.database("The database refused the change: \(message)\(detail.map { " (\($0))" } ?? "").")
+        default:
+            return FundError.database("The database refused the request: \(message) [SQLSTATE \(code)].")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}
+
+extension PSQLError {
+    public var sqlState: String? { serverInfo?[.sqlState] }
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+}
+
+/// Runs `operation`, failing with a `FundError` when it takes longer than `seconds`.
+func withTimeout<T: Sendable>(seconds: Int, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw FundError.database("The database did not answer within \(seconds) seconds.")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// What an import did; importing the same file twice gives all zeros the second time.
+public struct ImportSummary: Sendable, Equatable {
+    public var organisationsCreated = 0
+    public var labelsAdded = 0
+    public var unchanged = 0
+
+    public init() {}
+}
+
+/// The network directory in PostgreSQL.
+public struct OrganisationRepository: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Adds an organisation with its label periods; a taken name is refused.
+    @discardableResult
+    public func add(_ organisation: Organisation) async throws -> Int64 {
+        let issues = Organisation.validate(name: organisation.name, country: organisation.country)
+        guard issues.isEmpty else { throw FundError.validation(issues) }
+        let name = organisation.name.trimmingCharacters(in: .whitespaces)
+        return try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO organisations (name, kind, city, country)
+                VALUES (\(name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
+                ON CONFLICT ((lower(name))) DO NOTHING
+                RETURNING id
+                """, logger: database.logger)
+            guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
+                throw FundError.duplicate(kind: "organisation", name: name)
+            }
+            for label in organisation.labels {
+                try await connection.query(
+                    """
+                    INSERT INTO label_periods (organisation_id, awarded_on, expires_on)
+                    VALUES (\(id), \(label.awarded.description)::date, \(label.expires.description)::date)
+                    """, logger: database.logger)
+            }
+            return id
+        }
+    }
+
+    /// Imports a directory file all or nothing: any conflict with what is stored refuses the whole file.
+    public func importEntries(_ entries: [OrganisationImport.Entry]) async throws -> ImportSummary {
+        try await database.transaction { connection in
+            var summary = ImportSummary()
+            var issues: [RowIssue] = []
+            for entry in entries {
+                let organisation = entry.organisation
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO organisations (name, kind, city, country)
+                    VALUES (\(organisation.name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
+                    ON CONFLICT ((lower(name))) DO NOTHING
+                    RETURNING id
+                    """, logger: database.logger
+                ).decode(Int64.self).first(where: { _ in true })
+                let id: Int64
+                if let inserted {
+                    id = inserted
+                    summary.organisationsCreated += 1
+                } else {
+                    let stored = try await connection.query(
+                        "SELECT id, kind, city, country FROM organisations WHERE lower(name) = lower(\(organisation.name))",
+                        logger: database.logger
+                    ).decode((Int64, String, String, String).self).first(where: { _ in true })
+                    guard let stored else { continue }
+                    if stored.1 != organisation.kind.rawValue || stored.2 != organisation.city
+                        || stored.3 != organisation.country
+                    {
+                        issues.append(
+                            RowIssue(
+                                line: entry.line,
+                                reason: "\(organisation.name) is already stored as \(stored.1) in \(stored.2), \(stored.3)"))
+                        continue
+                    }
+                    id = stored.0
+                }
+                for label in organisation.labels {
+                    let added = try await connection.query(
+                        """
+                        INSERT INTO label_periods (organisation_id, awarded_on, expires_on)
+                        VALUES (\(id), \(label.awarded.description)::date, \(label.expires.description)::date)
+                        ON CONFLICT (organisation_id, awarded_on) DO NOTHING
+                        RETURNING 1
+                        """, logger: database.logger
+                    ).decode(Int.self).first(where: { _ in true })
+                    if added != nil {
+                        summary.labelsAdded += 1
+                        continue
+                    }
+                    let expires = try await connection.query(
+                        """
+                        SELECT expires_on::text FROM label_periods
+                        WHERE organisation_id = \(id) AND awarded_on = \(label.awarded.description)::date
+                        """, logger: database.logger
+                    ).decode(String.self).first(where: { _ in true })
+                    if expires != label.expires.description {
+                        issues.append(
+                            RowIssue(
+                                line: entry.line,
+                                reason: "\(organisation.name)'s label of \(label.awarded) is stored as expiring on "
+                                    + "\(expires ?? "?"), not \(label.expires)"))
+                    }
+                }
+                if inserted == nil { summary.unchanged += 1 }
+            }
+            if !issues.isEmpty { throw FundError.importRejected(issues.sorted { $0.line < $1.line }) }
+            return summary
+        }
+    }
+
+    public func list() async throws -> [Organisation] {
+        let rows = try await database.query(
+            """
+            SELECT o.id, o.name, o.kind, o.city, o.country,
+                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+            FROM organisations o LEFT JOIN label_periods l ON l.organisation_id = o.id
+            GROUP BY o.id ORDER BY o.kind, o.name
+            """)
+        var organisations: [Organisation] = []
+        for try await (id, name, kind, city, country, labels) in rows.decode(
+            (Int64, String, String, String, String, String).self)
+        {
+            organisations.append(try Self.organisation(id, name, kind, city, country, labels))
+        }
+        return organisations
+    }
+
+    /// Finds an organisation by id or by name (any case).
+    public func find(_ reference: String) async throws -> Organisation {
+        let id = Int64(reference) ?? -1
+        let rows = try await database.query(
+            """
+            SELECT o.id, o.name, o.kind, o.city, o.country,
+                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+            FROM organisations o LEFT JOIN label_periods l ON l.organisation_id = o.id
+            WHERE o.id = \(id) OR lower(o.name) = lower(\(reference))
+            GROUP BY o.id ORDER BY (o.id = \(id)) DESC LIMIT 1
+            """)
+        for try await (id, name, kind, city, country, labels) in rows.decode(
+            (Int64, String, String, String, String, String).self)
+        {
+            return try Self.organisation(id, name, kind, city, country, labels)
+        }
+        throw FundError.notFound(kind: "org", reference: reference)
+    }
+
+    static func organisation(
+        _ id: Int64, _ name: String, _ kind: String, _ city: String, _ country: String, _ labels: String
+    ) throws -> Organisation {
+        let periods = try labels.split(separator: ",").map { pair -> LabelPeriod in
+            let days = pair.split(separator: "/")
+            return try LabelPeriod(awarded: CalendarDay(parsing: String(days[0])), expires: CalendarDay(parsing: String(days[1])))
+        }
+        return Organisation(
+            id: id, name: name, kind: try OrganisationKind(parsing: kind), city: city, country: country, labels: periods)
+    }
+}
