@@ -79,15 +79,16 @@ BEGIN
         UPDATE envelopes SET reserved_cents = reserved_cents - OLD.budget_cents WHERE id = OLD.envelope_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE envelopes SET reserved_cents = reserved_cents + NEW.budget_cents
-        WHERE id = NEW.envelope_id
-        RETURNING name, amount_cents, reserved_cents INTO envelope;
-        IF envelope.reserved_cents > envelope.amount_cents THEN
+        -- FOR UPDATE queues concurrent reservations on one envelope; each then sees the last total.
+        SELECT name, amount_cents, reserved_cents INTO envelope
+        FROM envelopes WHERE id = NEW.envelope_id FOR UPDATE;
+        IF envelope.reserved_cents + NEW.budget_cents > envelope.amount_cents THEN
             RAISE EXCEPTION 'envelope "%" cannot reserve % cents more', envelope.name, NEW.budget_cents
                 USING ERRCODE = 'CF001',
                       DETAIL = envelope.name || '|' || NEW.budget_cents || '|'
-                               || (envelope.amount_cents - envelope.reserved_cents + NEW.budget_cents);
+                               || (envelope.amount_cents - envelope.reserved_cents);
         END IF;
+        UPDATE envelopes SET reserved_cents = reserved_cents + NEW.budget_cents WHERE id = NEW.envelope_id;
         RETURN NEW;
     END IF;
     RETURN OLD;

@@ -30,22 +30,26 @@ public enum LocalTime {
         return start.addingTimeInterval(wall.hasSeconds ? 1 : 60)
     }
 
-    /// "2024-12-15 23:59:59.999 CET": local wall-clock time with milliseconds and the zone's abbreviation.
+    /// "2024-12-15 23:59 +01:00", or with `milliseconds` "2024-12-15 23:59:59.999 +01:00": local
+    /// wall-clock time and the zone's offset at that instant.
     public static func format(_ instant: Date, in zone: TimeZone, milliseconds: Bool = false) -> String {
+        // Whole milliseconds first, so that binary floating point never shows .998 for .999.
+        let totalMilliseconds = (instant.timeIntervalSince1970 * 1000).rounded()
+        let wholeSeconds = (totalMilliseconds / 1000).rounded(.down)
+        let millis = Int(totalMilliseconds - wholeSeconds * 1000)
+        let second = Date(timeIntervalSince1970: wholeSeconds)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: instant)
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: second)
         func pad(_ value: Int, _ width: Int = 2) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         var text = "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!)) \(pad(parts.hour!)):\(pad(parts.minute!))"
-        if milliseconds {
-            let millis = Int((Double(parts.nanosecond!) / 1_000_000).rounded(.down))
-            text += ":\(pad(parts.second!)).\(pad(millis, 3))"
-        }
-        let abbreviation = zone.abbreviation(for: instant) ?? zone.identifier
-        return "\(text) \(abbreviation)"
+        if milliseconds { text += ":\(pad(parts.second!)).\(pad(millis, 3))" }
+        let offset = zone.secondsFromGMT(for: second)
+        let sign = offset < 0 ? "-" : "+"
+        return "\(text) \(sign)\(pad(abs(offset) / 3600)):\(pad(abs(offset) % 3600 / 60))"
     }
 
     /// The last accepted millisecond before an exclusive deadline, as people read it.

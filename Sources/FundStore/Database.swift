@@ -27,6 +27,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` with a live pool, then shuts the pool down.
+    @discardableResult
     public static func with<T: Sendable>(
         _ configuration: DatabaseConfiguration,
         logger: Logger = Logger(label: "cfund.db"),

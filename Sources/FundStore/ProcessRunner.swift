@@ -1,10 +1,16 @@
 import Foundation
 import FundCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs a program to completion and collects what it printed.
 ///
-/// Output goes through a temporary file rather than a pipe: `pg_ctl start` leaves the server it
-/// forks holding the inherited descriptors, so reading a pipe to its end would never return.
+/// Built on `posix_spawn` and `waitpid` rather than Foundation's `Process`, whose
+/// `waitUntilExit` was seen never returning here when called from Swift concurrency. Output goes
+/// through a temporary file rather than a pipe: `pg_ctl start` leaves the server it forks holding
+/// the inherited descriptors, so reading a pipe to its end would never return.
 enum ProcessRunner {
     struct Output {
         let status: Int32
@@ -12,31 +18,31 @@ enum ProcessRunner {
     }
 
     static func run(_ executable: String, _ arguments: [String], as user: String? = nil) throws -> Output {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+        let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
+        let program = argv[0]
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("cfund-\(UUID().uuidString).out").path
+        defer { unlink(outputPath) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let cArguments = (argv + arguments).map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, nil, cArguments, environ)
+        guard spawned == 0 else {
+            throw FundError.cluster("Could not run \(program): \(String(cString: strerror(spawned))).")
         }
-        let outputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("cfund-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let handle = try FileHandle(forWritingTo: outputURL)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            try? handle.close()
-            throw FundError.cluster("Could not run \(executable): \(error.localizedDescription).")
-        }
-        process.waitUntilExit()
-        try? handle.close()
-        let data = (try? Data(contentsOf: outputURL)) ?? Data()
-        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        return Output(status: code, text: String(decoding: data, as: UTF8.self))
     }
 }

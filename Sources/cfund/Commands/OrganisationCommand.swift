@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import FundCore
+import FundStore
+
+struct OrganisationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org",
+        abstract: "The network directory: French Tech Capitals and Communities with their label periods.",
+        subcommands: [Add.self, List.self, Import.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an organisation with one label period.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Unique name, e.g. \"French Tech Lyon\".") var name: String
+        @Option(help: "capital, community_fr or community_abroad.") var kind: String
+        @Option(help: "City.") var city = ""
+        @Option(help: "Country.") var country = "France"
+        @Option(name: .customLong("label-awarded"), help: "Day the State awarded the label (YYYY-MM-DD).")
+        var labelAwarded: String
+        @Option(
+            name: .customLong("label-expires"),
+            help: "Day the label expires (YYYY-MM-DD); default \(LabelPeriod.defaultYears) years after the award.")
+        var labelExpires: String?
+
+        func run() async throws {
+            let parsedKind = try parseOption("kind", kind, OrganisationKind.init(parsing:))
+            let awarded = try parseOption("label-awarded", labelAwarded, CalendarDay.init(parsing:))
+            let expires = try labelExpires.map { try parseOption("label-expires", $0, CalendarDay.init(parsing:)) }
+            let label: LabelPeriod
+            do {
+                label = try LabelPeriod(awarded: awarded, expires: expires)
+            } catch {
+                throw ValidationError("--label-expires: \(error.shortReason).")
+            }
+            let organisation = Organisation(name: name, kind: parsedKind, city: city, country: country, labels: [label])
+            let id = try await database.withDatabase { database in
+                try await OrganisationRepository(database).add(organisation)
+            }
+            print("Added organisation \(id): \(organisation.name) (\(parsedKind.rawValue), label \(label.awarded) to \(label.expires)).")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List organisations with their label periods.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: FormatOptions
+        @Option(help: "Only this kind: capital, community_fr or community_abroad.") var kind: String?
+
+        func run() async throws {
+            let wanted = try kind.map { try parseOption("kind", $0, OrganisationKind.init(parsing:)) }
+            let organisations = try await database.withDatabase { database in
+                try await OrganisationRepository(database).list()
+            }.filter { wanted == nil || $0.kind == wanted }
+            let listing = Listing(
+                columns: ["id", "name", "kind", "city", "country", "labels"],
+                rows: organisations.map { organisation in
+                    [
+                        String(organisation.id), organisation.name, organisation.kind.rawValue, organisation.city,
+                        organisation.country,
+                        organisation.labels.map { "\($0.awarded)..\($0.expires)" }.joined(separator: " "),
+                    ]
+                },
+                json: organisations.map { organisation in
+                    [
+                        "id": .integer(organisation.id), "name": .string(organisation.name),
+                        "kind": .string(organisation.kind.rawValue), "city": .string(organisation.city),
+                        "country": .string(organisation.country),
+                        "labels": .array(
+                            organisation.labels.map {
+                                .object(["awarded": .string($0.awarded.description), "expires": .string($0.expires.description)])
+                            }),
+                    ]
+                })
+            print(listing.render(output.format), terminator: "")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import organisations from a CSV file, all or nothing.",
+            discussion: """
+                The header must be: \(OrganisationImport.header.joined(separator: ",")). An organisation may \
+                appear on several lines, one per label period; label_expires may be empty (\(LabelPeriod.defaultYears) \
+                years). Every bad line is reported with its number and nothing is written. Importing the same \
+                file twice changes nothing.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The CSV file.") var file: String
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw FundError.validation([FieldIssue(field: file, reason: "the file cannot be read")])
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw FundError.validation([FieldIssue(field: file, reason: "the file is not UTF-8 text")])
+            }
+            let entries = try OrganisationImport.parse(text)
+            let summary = try await database.withDatabase { database in
+                try await OrganisationRepository(database).importEntries(entries)
+            }
+            print(
+                "Imported \(file): \(summary.organisationsCreated) organisations created, "
+                    + "\(summary.labelsAdded) label periods added, \(summary.unchanged) already known.")
+        }
+    }
+}
