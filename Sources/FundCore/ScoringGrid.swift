@@ -71,7 +71,7 @@ public struct ScoringGrid: Hashable, Sendable, Codable {
             if !(criterion.step > 0) || abs(stepsPerSpan - stepsPerSpan.rounded()) > 1e-9 {
                 issues.append(FieldIssue(field: field, reason: "the step must divide the scale evenly"))
             }
-            if let threshold = criterion.threshold, !(criterion.min...criterion.max).contains(threshold) {
+            if let threshold = criterion.threshold, threshold < criterion.min || threshold > criterion.max {
                 issues.append(FieldIssue(field: field, reason: "the threshold lies outside the scale"))
             }
         }

@@ -1,0 +1,61 @@
+import FundCore
+import Testing
+
+@Suite("CSV and the directory import")
+struct ImportTests {
+    @Test func csvFollowsRFC4180() throws {
+        let text = "\u{FEFF}a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n\r\nlast,,\n"
+        let records = try CSV.parse(text)
+        #expect(records.map(\.fields) == [["a", "b", "c"], ["x, y", "say \"hi\"", "two\nlines"], ["last", "", ""]])
+        #expect(records.map(\.line) == [1, 2, 5])
+        #expect(CSV.line(["x, y", "say \"hi\"", "plain"]) == "\"x, y\",\"say \"\"hi\"\"\",plain\r\n")
+        #expect(throws: FundError.self) { try CSV.parse("a,\"open\n") }
+    }
+
+    static let header = "name,kind,city,country,label_awarded,label_expires\n"
+
+    @Test func rowsOfOneNameMergeIntoLabelPeriods() throws {
+        let entries = try OrganisationImport.parse(
+            Self.header + """
+                French Tech Lyon,capital,Lyon,France,2014-11-12,
+                French Tech Lyon,capital,Lyon,France,2024-03-01,2027-03-01
+                French Tech Tokyo,community_abroad,Tokyo,Japan,2023-05-10,
+                """)
+        #expect(entries.map(\.organisation.name) == ["French Tech Lyon", "French Tech Tokyo"])
+        #expect(entries[0].organisation.labels.map(\.awarded.description) == ["2014-11-12", "2024-03-01"])
+        #expect(entries[0].organisation.labels[0].expires.description == "2017-11-12")
+        #expect(entries.map(\.line) == [2, 4])
+    }
+
+    @Test func everyBadRowIsReportedWithItsLine() {
+        let text = Self.header + """
+            French Tech Lyon,capital,Lyon,France,2024-03-01,
+            ,capital,Nowhere,France,2024-03-01,
+            French Tech Mars,planet,Olympus,Mars,2024-03-01,
+            French Tech Nice,capital,Nice,France,2024-02-30,
+            French Tech Brest,capital,Brest,France,2024-03-01,2023-01-01
+            French Tech Lyon,community_fr,Lyon,France,2025-03-01,
+            too,few
+            """
+        #expect {
+            try OrganisationImport.parse(text)
+        } throws: { error in
+            guard case .importRejected(let issues) = error as? FundError else { return false }
+            return issues.map(\.line) == [3, 4, 5, 6, 7, 8]
+                && issues[0].reason.contains("the name is empty")
+                && issues[1].reason.contains("\"planet\" is not a kind")
+                && issues[2].reason.contains("that month has 29 days")
+                && issues[3].reason.contains("expires (2023-01-01) before it is awarded")
+                && issues[4].reason.contains("appears earlier with another kind")
+                && issues[5].reason.contains("expected 6 fields, found 2")
+        }
+    }
+
+    @Test func aWrongHeaderIsRefused() {
+        #expect(throws: FundError.importRejected([
+            RowIssue(line: 1, reason: "the header must be name,kind,city,country,label_awarded,label_expires")
+        ])) {
+            try OrganisationImport.parse("name,type\nA,capital\n")
+        }
+    }
+}
