@@ -44,7 +44,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let kind, let reference):
             return "No \(kind) \"\(reference)\" exists; list them with `cfund \(kind) list`."
         case .duplicate(let kind, let name):
-            return "A \(kind) named \"\(name)\" already exists; choose another name or use the existing one."
+            let article = kind.first.map { "aeiou".contains($0) } == true ? "An" : "A"
+            return "\(article) \(kind) named \"\(name)\" already exists; choose another name or use the existing one."
         case .budgetExceeded(let envelope, let requested, let available):
             return "Envelope \"\(envelope)\" has \(available.plain) EUR left, less than the \(requested.plain) EUR asked; "
                 + "lower the budget or free money from another call."
