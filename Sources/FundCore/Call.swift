@@ -51,7 +51,9 @@ public struct Call: Hashable, Sendable, Codable {
             issues.append(FieldIssue(field: "title", reason: "the title must be 3 to 200 characters"))
         }
         if budget.cents <= 0 { issues.append(FieldIssue(field: "budget", reason: "the budget must be above zero")) }
-        if closesAt <= opensAt { issues.append(FieldIssue(field: "closes", reason: "the call must close after it opens")) }
+        if closesAt <= opensAt {
+            issues.append(FieldIssue(field: "closes", reason: "the call must close after it opens"))
+        }
         if TimeZone(identifier: timeZone) == nil {
             issues.append(FieldIssue(field: "time-zone", reason: "\"\(timeZone)\" is not a known time zone"))
         }

@@ -31,7 +31,8 @@ public struct EligibilityRules: Hashable, Sendable, Codable {
             issues.append(FieldIssue(field: "max-request", reason: "the cap must be above zero"))
         }
         if maxSubmissionsPerOrganisation < 1 {
-            issues.append(FieldIssue(field: "max-submissions", reason: "allow at least one submission per organisation"))
+            issues.append(
+                FieldIssue(field: "max-submissions", reason: "allow at least one submission per organisation"))
         }
         return issues
     }

@@ -47,7 +47,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
             let article = kind.first.map { "aeiou".contains($0) } == true ? "An" : "A"
             return "\(article) \(kind) named \"\(name)\" already exists; choose another name or use the existing one."
         case .budgetExceeded(let envelope, let requested, let available):
-            return "Envelope \"\(envelope)\" has \(available.plain) EUR left, less than the \(requested.plain) EUR asked; "
+            return
+                "Envelope \"\(envelope)\" has \(available.plain) EUR left, less than the \(requested.plain) EUR asked; "
                 + "lower the budget or free money from another call."
         case .invalidTransition(let call, let from, let to):
             return "Call \"\(call)\" is \(from.rawValue) and cannot become \(to.rawValue); "
@@ -58,7 +59,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Nothing was imported: \(issues.count) bad row\(issues.count == 1 ? "" : "s"):\n"
                 + issues.map { "  line \($0.line): \($0.reason)" }.joined(separator: "\n")
         case .migrationChanged(let file):
-            return "Migration \(file) was edited after it was applied; restore the original file and add a new migration instead."
+            return
+                "Migration \(file) was edited after it was applied; restore the original file and add a new migration instead."
         case .migrationFailed(let file, let reason):
             return "Migration \(file) failed and was rolled back: \(reason)."
         case .database(let message):

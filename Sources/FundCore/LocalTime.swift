@@ -45,7 +45,8 @@ public enum LocalTime {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        var text = "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!)) \(pad(parts.hour!)):\(pad(parts.minute!))"
+        var text =
+            "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!)) \(pad(parts.hour!)):\(pad(parts.minute!))"
         if milliseconds { text += ":\(pad(parts.second!)).\(pad(millis, 3))" }
         let offset = zone.secondsFromGMT(for: second)
         let sign = offset < 0 ? "-" : "+"

@@ -9,7 +9,9 @@ public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
             throw .validation([
                 FieldIssue(
                     field: "kind",
-                    reason: "\"\(input)\" is not a kind; use one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+                    reason:
+                        "\"\(input)\" is not a kind; use one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             ])
         }
         self = kind
@@ -28,7 +30,8 @@ public struct LabelPeriod: Hashable, Sendable, Codable {
         let expires = expires ?? awarded.adding(years: Self.defaultYears)
         guard awarded < expires else {
             throw .validation([
-                FieldIssue(field: "label_expires", reason: "the label expires (\(expires)) before it is awarded (\(awarded))")
+                FieldIssue(
+                    field: "label_expires", reason: "the label expires (\(expires)) before it is awarded (\(awarded))")
             ])
         }
         self.awarded = awarded
@@ -64,7 +67,9 @@ public struct Organisation: Hashable, Sendable, Codable {
         var issues: [FieldIssue] = []
         let trimmed = name.trimmingWhitespace()
         if trimmed.isEmpty { issues.append(FieldIssue(field: "name", reason: "the name is empty")) }
-        if trimmed.count > 200 { issues.append(FieldIssue(field: "name", reason: "the name is longer than 200 characters")) }
+        if trimmed.count > 200 {
+            issues.append(FieldIssue(field: "name", reason: "the name is longer than 200 characters"))
+        }
         if country.trimmingWhitespace().isEmpty {
             issues.append(FieldIssue(field: "country", reason: "the country is empty"))
         }

@@ -30,7 +30,9 @@ public enum OrganisationImport {
         for record in records.dropFirst() {
             guard record.fields.count == Self.header.count else {
                 issues.append(
-                    RowIssue(line: record.line, reason: "expected \(Self.header.count) fields, found \(record.fields.count)"))
+                    RowIssue(
+                        line: record.line, reason: "expected \(Self.header.count) fields, found \(record.fields.count)")
+                )
                 continue
             }
             let fields = record.fields.map { $0.trimmingWhitespace() }

@@ -57,7 +57,9 @@ public struct ScoringGrid: Hashable, Sendable, Codable {
         var keys = Set<String>()
         for criterion in criteria {
             let field = "grid.\(criterion.key)"
-            if criterion.key.isEmpty || !criterion.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            if criterion.key.isEmpty
+                || !criterion.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            {
                 issues.append(FieldIssue(field: field, reason: "keys use letters, digits and _ only"))
             }
             if !keys.insert(criterion.key).inserted {

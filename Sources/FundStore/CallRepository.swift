@@ -69,7 +69,8 @@ public struct CallRepository: Sendable {
                             + "has passed, so nobody could submit; create a new call with a later deadline")
                 ])
             }
-            try await connection.query("UPDATE calls SET status = 'open' WHERE id = \(call.id)", logger: database.logger)
+            try await connection.query(
+                "UPDATE calls SET status = 'open' WHERE id = \(call.id)", logger: database.logger)
         }
         return try await find(String(call.id))
     }

@@ -34,8 +34,9 @@ public enum DatabaseChoice: Sendable {
                         try await database.query("CREATE DATABASE cfund")
                     } catch {
                         // Another cfund process created it between the check and here.
-                        guard case .database(let message) = error as? FundError, message.contains("duplicate")
-                            || message.contains("already exists")
+                        guard case .database(let message) = error as? FundError,
+                            message.contains("duplicate")
+                                || message.contains("already exists")
                         else { throw error }
                     }
                 }

@@ -3,7 +3,7 @@ import Foundation
 import FundCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The PostgreSQL cluster cfund creates and runs for itself when no database URL is given.
@@ -37,8 +37,10 @@ public struct EmbeddedCluster: Sendable {
     /// The home folder as the environment chooses it: `CFUND_HOME`, or `.cfund` in the working directory.
     public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let home = environment["CFUND_HOME"], !home.isEmpty {
-            return URL(fileURLWithPath: home, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-                .standardizedFileURL
+            return URL(
+                fileURLWithPath: home, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            )
+            .standardizedFileURL
         }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".cfund")
     }
@@ -58,7 +60,8 @@ public struct EmbeddedCluster: Sendable {
 
     public var connection: DatabaseConfiguration {
         DatabaseConfiguration(
-            endpoint: .unixSocket(path: socketPath), username: Self.superuser, password: nil, database: Self.databaseName)
+            endpoint: .unixSocket(path: socketPath), username: Self.superuser, password: nil,
+            database: Self.databaseName)
     }
 
     public func isRunning() -> Bool {
@@ -133,7 +136,9 @@ public struct EmbeddedCluster: Sendable {
 
     private func chown(_ url: URL, to user: String) throws {
         let result = try ProcessRunner.run("/bin/chown", ["-R", user, url.path])
-        guard result.status == 0 else { throw FundError.cluster("Could not give \(url.path) to \(user): \(result.text)") }
+        guard result.status == 0 else {
+            throw FundError.cluster("Could not give \(url.path) to \(user): \(result.text)")
+        }
     }
 
     /// Serialises cluster management between processes with `flock` on a file in the home folder.

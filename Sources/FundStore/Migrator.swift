@@ -53,7 +53,8 @@ public struct Migrator: Sendable {
                 throw FundError.migrationFailed(file: file, reason: "another file already has number \(version)")
             }
             let sql = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+            migrations.append(
+                Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
         }
         return Migrator(migrations: migrations)
     }
@@ -71,7 +72,9 @@ public struct Migrator: Sendable {
             var folder = start.standardizedFileURL
             while folder.path != "/" {
                 let candidate = folder.appendingPathComponent("Schema")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("0001_organisations_envelopes_calls.sql").path) {
+                if FileManager.default.fileExists(
+                    atPath: candidate.appendingPathComponent("0001_organisations_envelopes_calls.sql").path)
+                {
                     return candidate
                 }
                 folder.deleteLastPathComponent()
@@ -92,7 +95,8 @@ public struct Migrator: Sendable {
             let didApply: Bool = try await database.transaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: database.logger)
                 let rows = try await connection.query(
-                    "SELECT sha256 FROM schema_migrations WHERE version = \(migration.version)", logger: database.logger)
+                    "SELECT sha256 FROM schema_migrations WHERE version = \(migration.version)", logger: database.logger
+                )
                 if let recorded = try await rows.decode(String.self).first(where: { _ in true }) {
                     if recorded != migration.checksum { throw FundError.migrationChanged(file: migration.fileName) }
                     return false

@@ -78,7 +78,9 @@ public struct OrganisationRepository: Sendable {
                         issues.append(
                             RowIssue(
                                 line: entry.line,
-                                reason: "\(organisation.name) is already stored as \(stored.1) in \(stored.2), \(stored.3)"))
+                                reason:
+                                    "\(organisation.name) is already stored as \(stored.1) in \(stored.2), \(stored.3)")
+                        )
                         continue
                     }
                     id = stored.0
@@ -158,9 +160,11 @@ public struct OrganisationRepository: Sendable {
     ) throws -> Organisation {
         let periods = try labels.split(separator: ",").map { pair -> LabelPeriod in
             let days = pair.split(separator: "/")
-            return try LabelPeriod(awarded: CalendarDay(parsing: String(days[0])), expires: CalendarDay(parsing: String(days[1])))
+            return try LabelPeriod(
+                awarded: CalendarDay(parsing: String(days[0])), expires: CalendarDay(parsing: String(days[1])))
         }
         return Organisation(
-            id: id, name: name, kind: try OrganisationKind(parsing: kind), city: city, country: country, labels: periods)
+            id: id, name: name, kind: try OrganisationKind(parsing: kind), city: city, country: country, labels: periods
+        )
     }
 }

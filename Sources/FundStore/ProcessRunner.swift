@@ -2,7 +2,7 @@ import Foundation
 import FundCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a program to completion and collects what it printed.
@@ -65,6 +65,7 @@ public enum ProcessRunner {
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
         let errors = FileManager.default.contents(atPath: errorPath) ?? Data()
         return Output(
-            status: code, text: String(decoding: data, as: UTF8.self), errorText: String(decoding: errors, as: UTF8.self))
+            status: code, text: String(decoding: data, as: UTF8.self),
+            errorText: String(decoding: errors, as: UTF8.self))
     }
 }

@@ -38,8 +38,11 @@ public enum SQLScript {
                     }
                 } while depth > 0 && index < characters.count
             } else if c == "'" {
-                let backslashEscapes = index > 0 && (characters[index - 1] == "E" || characters[index - 1] == "e")
-                    && (index < 2 || !(characters[index - 2].isLetter || characters[index - 2].isNumber || characters[index - 2] == "_"))
+                let backslashEscapes =
+                    index > 0 && (characters[index - 1] == "E" || characters[index - 1] == "e")
+                    && (index < 2
+                        || !(characters[index - 2].isLetter || characters[index - 2].isNumber
+                            || characters[index - 2] == "_"))
                 hasCode = true
                 consume(count: 1)
                 while index < characters.count {
@@ -75,7 +78,9 @@ public enum SQLScript {
                 hasCode = true
                 consume(count: tag.count)
                 while index < characters.count {
-                    if characters[index] == "$" && Array(characters[index..<min(index + tag.count, characters.count)]) == tag {
+                    if characters[index] == "$"
+                        && Array(characters[index..<min(index + tag.count, characters.count)]) == tag
+                    {
                         consume(count: tag.count)
                         break
                     }

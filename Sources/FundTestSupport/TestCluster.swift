@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One throwaway PostgreSQL cluster per test process, migrated once into a template database,
@@ -78,7 +78,8 @@ public actor TestCluster {
     public static let logger: Logger = {
         var logger = Logger(label: "cfund.test")
         // CFUND_LOG_LEVEL=debug shows the pool's and the queries' logs when a test misbehaves.
-        logger.logLevel = ProcessInfo.processInfo.environment["CFUND_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["CFUND_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return logger
     }()
 }

@@ -3,14 +3,15 @@ import Foundation
 import FundCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
 struct CFund: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfund",
-        abstract: "Run the French Tech Community Fund: envelopes, calls for projects, submissions, reviews, allocations.",
+        abstract:
+            "Run the French Tech Community Fund: envelopes, calls for projects, submissions, reviews, allocations.",
         discussion: """
             Every command works on --database-url, else CFUND_DATABASE_URL, else an embedded PostgreSQL \
             cluster that cfund creates, starts and migrates under .cfund/ (or CFUND_HOME) on first use.

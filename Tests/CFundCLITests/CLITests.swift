@@ -18,7 +18,9 @@ struct CLITests {
                 "envelope", "create", "--name", "Community Fund 2023-2024", "--amount", "1500000.00", "--from",
                 "2023-01-01", "--to", "2024-12-31")
             #expect(created.status == 0, "\(created.errorText)")
-            #expect(created.text.contains("Created envelope 1: Community Fund 2023-2024, 1\u{00A0}500\u{00A0}000,00\u{00A0}€"))
+            #expect(
+                created.text.contains(
+                    "Created envelope 1: Community Fund 2023-2024, 1\u{00A0}500\u{00A0}000,00\u{00A0}€"))
 
             let call = try cli.run(
                 "call", "create", "--envelope", "Community Fund 2023-2024", "--title",
@@ -36,7 +38,8 @@ struct CLITests {
 
             let csv = try cli.run("call", "list", "--format", "csv")
             #expect(csv.text.hasPrefix("id,title,status,budget,opens,closes,kinds\r\n"))
-            #expect(csv.text.contains("1,Financing 2024 for French Tech Capitals,draft,600000.00,2024-11-13 00:00 +01:00"))
+            #expect(
+                csv.text.contains("1,Financing 2024 for French Tech Capitals,draft,600000.00,2024-11-13 00:00 +01:00"))
 
             let table = try cli.run("envelope", "show", "1")
             #expect(table.text.contains("Left:      900\u{00A0}000,00\u{00A0}€"))
@@ -46,7 +49,9 @@ struct CLITests {
 
     @Test func overspendingAnEnvelopeIsOneClearSentence() async throws {
         try await Self.withCLI { cli in
-            _ = try cli.run("envelope", "create", "--name", "Small", "--amount", "1000", "--from", "2024-01-01", "--to", "2024-12-31")
+            _ = try cli.run(
+                "envelope", "create", "--name", "Small", "--amount", "1000", "--from", "2024-01-01", "--to",
+                "2024-12-31")
             let refused = try cli.run(
                 "call", "create", "--envelope", "small", "--title", "Too big", "--budget", "1000.01", "--opens",
                 "2024-11-13 00:00", "--closes", "2024-12-15 23:59")
@@ -62,13 +67,16 @@ struct CLITests {
 
     @Test func badOptionsNameTheOptionAndWhatToType() async throws {
         try await Self.withCLI { cli in
-            let amount = try cli.run("envelope", "create", "--name", "E", "--amount", "12.345", "--from", "2024-01-01", "--to", "2024-12-31")
+            let amount = try cli.run(
+                "envelope", "create", "--name", "E", "--amount", "12.345", "--from", "2024-01-01", "--to", "2024-12-31")
             #expect(amount.status != 0)
-            #expect(amount.errorText.contains("--amount: \"12.345\" is not a valid amount: amounts are exact to the cent"))
+            #expect(
+                amount.errorText.contains("--amount: \"12.345\" is not a valid amount: amounts are exact to the cent"))
             let zone = try cli.run(
                 "call", "create", "--envelope", "E", "--title", "Zone", "--budget", "1", "--opens", "2024-11-13 00:00",
                 "--closes", "2024-12-15 23:59", "--time-zone", "Paris")
-            #expect(zone.errorText.contains("\"Paris\" is not a known time zone; use an IANA name such as Europe/Paris"))
+            #expect(
+                zone.errorText.contains("\"Paris\" is not a known time zone; use an IANA name such as Europe/Paris"))
             let missing = try cli.run("envelope", "show", "Nope")
             #expect(missing.status == 1)
             #expect(missing.errorText == "cfund: No envelope \"Nope\" exists; list them with `cfund envelope list`.\n")
@@ -77,9 +85,12 @@ struct CLITests {
 
     @Test func lifecycleRefusalsSayTheCurrentState() async throws {
         try await Self.withCLI { cli in
-            _ = try cli.run("envelope", "create", "--name", "E", "--amount", "1000", "--from", "2024-01-01", "--to", "2030-12-31")
+            _ = try cli.run(
+                "envelope", "create", "--name", "E", "--amount", "1000", "--from", "2024-01-01", "--to", "2030-12-31")
             let opens = "2020-01-01 00:00"
-            _ = try cli.run("call", "create", "--envelope", "E", "--title", "Live", "--budget", "10", "--opens", opens, "--closes", "2099-12-31 23:59")
+            _ = try cli.run(
+                "call", "create", "--envelope", "E", "--title", "Live", "--budget", "10", "--opens", opens, "--closes",
+                "2099-12-31 23:59")
             let close = try cli.run("call", "close", "Live")
             #expect(close.errorText.contains("Call \"Live\" is draft and cannot become closed; allowed next: open."))
             #expect(try cli.run("call", "open", "Live").status == 0)
@@ -119,8 +130,11 @@ struct CLITests {
             #expect(refused.errorText.contains("line 4: \"someday\": write it as YYYY-MM-DD"))
             #expect(try cli.run("org", "list", "--format", "json").text == "[]\n")
 
-            #expect(try cli.run("org", "import", good.path).text.contains("2 organisations created, 2 label periods added"))
-            #expect(try cli.run("org", "import", good.path).text.contains("0 organisations created, 0 label periods added, 2 already known"))
+            #expect(
+                try cli.run("org", "import", good.path).text.contains("2 organisations created, 2 label periods added"))
+            #expect(
+                try cli.run("org", "import", good.path).text.contains(
+                    "0 organisations created, 0 label periods added, 2 already known"))
             let list = try cli.run("org", "list", "--kind", "capital")
             #expect(list.text.contains("French Tech Lyon  capital  Lyon  France   2024-03-01..2027-03-01"))
             #expect(!list.text.contains("Tokyo"))
@@ -129,8 +143,12 @@ struct CLITests {
 
     @Test func orgAddRefusesATakenName() async throws {
         try await Self.withCLI { cli in
-            let add = ["org", "add", "--name", "French Tech Rennes", "--kind", "capital", "--city", "Rennes", "--label-awarded", "2024-02-01"]
-            #expect(try cli.run(add[0], add[1], add[2], add[3], add[4], add[5], add[6], add[7], add[8], add[9]).status == 0)
+            let add = [
+                "org", "add", "--name", "French Tech Rennes", "--kind", "capital", "--city", "Rennes",
+                "--label-awarded", "2024-02-01",
+            ]
+            #expect(
+                try cli.run(add[0], add[1], add[2], add[3], add[4], add[5], add[6], add[7], add[8], add[9]).status == 0)
             let again = try cli.run(add[0], add[1], add[2], add[3], add[4], add[5], add[6], add[7], add[8], add[9])
             #expect(again.errorText.contains("An organisation named \"French Tech Rennes\" already exists"))
         }

@@ -28,15 +28,16 @@ struct ImportTests {
     }
 
     @Test func everyBadRowIsReportedWithItsLine() {
-        let text = Self.header + """
-            French Tech Lyon,capital,Lyon,France,2024-03-01,
-            ,capital,Nowhere,France,2024-03-01,
-            French Tech Mars,planet,Olympus,Mars,2024-03-01,
-            French Tech Nice,capital,Nice,France,2024-02-30,
-            French Tech Brest,capital,Brest,France,2024-03-01,2023-01-01
-            French Tech Lyon,community_fr,Lyon,France,2025-03-01,
-            too,few
-            """
+        let text =
+            Self.header + """
+                French Tech Lyon,capital,Lyon,France,2024-03-01,
+                ,capital,Nowhere,France,2024-03-01,
+                French Tech Mars,planet,Olympus,Mars,2024-03-01,
+                French Tech Nice,capital,Nice,France,2024-02-30,
+                French Tech Brest,capital,Brest,France,2024-03-01,2023-01-01
+                French Tech Lyon,community_fr,Lyon,France,2025-03-01,
+                too,few
+                """
         #expect {
             try OrganisationImport.parse(text)
         } throws: { error in
@@ -52,9 +53,11 @@ struct ImportTests {
     }
 
     @Test func aWrongHeaderIsRefused() {
-        #expect(throws: FundError.importRejected([
-            RowIssue(line: 1, reason: "the header must be name,kind,city,country,label_awarded,label_expires")
-        ])) {
+        #expect(
+            throws: FundError.importRejected([
+                RowIssue(line: 1, reason: "the header must be name,kind,city,country,label_awarded,label_expires")
+            ])
+        ) {
             try OrganisationImport.parse("name,type\nA,capital\n")
         }
     }

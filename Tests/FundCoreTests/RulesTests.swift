@@ -24,7 +24,9 @@ struct RulesTests {
     static func capital(_ labels: [(String, String?)]) throws -> Organisation {
         Organisation(
             name: "French Tech Lyon", kind: .capital, city: "Lyon", country: "France",
-            labels: try labels.map { try LabelPeriod(awarded: CalendarDay(parsing: $0.0), expires: $0.1.map(CalendarDay.init(parsing:))) })
+            labels: try labels.map {
+                try LabelPeriod(awarded: CalendarDay(parsing: $0.0), expires: $0.1.map(CalendarDay.init(parsing:)))
+            })
     }
 
     static let rules = EligibilityRules(
@@ -34,7 +36,8 @@ struct RulesTests {
 
     @Test func aCapitalLabelledIn2024IsEligible() throws {
         let reasons = Eligibility.reasons(
-            for: try Self.capital([("2014-11-12", nil), ("2024-03-01", nil)]), rules: Self.rules, deadlineDay: Self.deadline,
+            for: try Self.capital([("2014-11-12", nil), ("2024-03-01", nil)]), rules: Self.rules,
+            deadlineDay: Self.deadline,
             requested: Money(cents: 5_000_000))
         #expect(reasons.isEmpty)
     }

@@ -33,8 +33,10 @@ struct EnvelopeReservationTests {
                 Envelope(name: "Small", amount: Money(cents: 100_000), validity: Self.validity))
             let calls = CallRepository(database)
             try await calls.create(Self.call(id, "First call", 70_000))
-            await #expect(throws: FundError.budgetExceeded(
-                envelope: "Small", requested: Money(cents: 40_000), available: Money(cents: 30_000))) {
+            await #expect(
+                throws: FundError.budgetExceeded(
+                    envelope: "Small", requested: Money(cents: 40_000), available: Money(cents: 30_000))
+            ) {
                 try await calls.create(Self.call(id, "Second call", 40_000))
             }
             #expect(try await calls.list().count == 1)

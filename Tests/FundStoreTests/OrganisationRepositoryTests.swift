@@ -47,10 +47,12 @@ struct OrganisationRepositoryTests {
             let repository = OrganisationRepository(database)
             let label = try LabelPeriod(awarded: CalendarDay(parsing: "2024-01-01"))
             try await repository.add(
-                Organisation(name: "French Tech Nice", kind: .capital, city: "Nice", country: "France", labels: [label]))
+                Organisation(name: "French Tech Nice", kind: .capital, city: "Nice", country: "France", labels: [label])
+            )
             await #expect(throws: FundError.duplicate(kind: "organisation", name: "FRENCH TECH NICE")) {
                 try await repository.add(
-                    Organisation(name: "FRENCH TECH NICE", kind: .capital, city: "Nice", country: "France", labels: [label]))
+                    Organisation(
+                        name: "FRENCH TECH NICE", kind: .capital, city: "Nice", country: "France", labels: [label]))
             }
         }
     }
@@ -61,7 +63,9 @@ struct OrganisationRepositoryTests {
                 try await database.query("INSERT INTO organisations (name, kind, country) VALUES ('X', 'planet', 'FR')")
             }
             await #expect(throws: FundError.self) {
-                try await database.query("INSERT INTO envelopes (name, amount_cents, valid_from, valid_to) VALUES ('E', -1, '2024-01-01', '2024-12-31')")
+                try await database.query(
+                    "INSERT INTO envelopes (name, amount_cents, valid_from, valid_to) VALUES ('E', -1, '2024-01-01', '2024-12-31')"
+                )
             }
         }
     }

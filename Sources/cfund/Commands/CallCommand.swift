@@ -54,14 +54,18 @@ struct CallCommand: AsyncParsableCommand {
         func run() async throws {
             let zone = try parseOption("time-zone", timeZone, LocalTime.zone(named:))
             let money = try parseOption("budget", budget, Money.init(parsing:))
-            let opensAt = try parseOption("opens", opens) { (text) throws(FundError) in try LocalTime.instant(text, in: zone) }
+            let opensAt = try parseOption("opens", opens) { (text) throws(FundError) in
+                try LocalTime.instant(text, in: zone)
+            }
             let closesAt = try parseOption("closes", closes) { (text) throws(FundError) in
                 try LocalTime.deadline(text, in: zone)
             }
             let allowed = try kinds.split(separator: ",").map {
                 try parseOption("kinds", String($0), OrganisationKind.init(parsing:))
             }
-            let window = try labelAwardedBetween.map { try parseOption("label-awarded-between", $0, DayRange.init(parsing:)) }
+            let window = try labelAwardedBetween.map {
+                try parseOption("label-awarded-between", $0, DayRange.init(parsing:))
+            }
             let cap = try maxRequest.map { try parseOption("max-request", $0, Money.init(parsing:)) }
             guard let chosenPolicy = AllocationPolicy(rawValue: policy) else {
                 throw ValidationError("--policy: use strict, skip or partial.")
@@ -110,7 +114,8 @@ struct CallCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reference = call
-            let call = try await database.withDatabase { database in try await CallRepository(database).open(reference) }
+            let call = try await database.withDatabase { database in try await CallRepository(database).open(reference)
+            }
             print(
                 "Call \(call.id) \"\(call.title)\" is open; it accepts submissions from "
                     + "\(LocalTime.format(call.opensAt, in: call.zone)) until "
@@ -144,12 +149,15 @@ struct CallCommand: AsyncParsableCommand {
             var wanted: CallStatus?
             if let status {
                 guard let parsed = CallStatus(rawValue: status) else {
-                    throw ValidationError("--status: use one of \(CallStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    throw ValidationError(
+                        "--status: use one of \(CallStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
                 }
                 wanted = parsed
             }
             let filter = wanted
-            let calls = try await database.withDatabase { database in try await CallRepository(database).list(status: filter) }
+            let calls = try await database.withDatabase { database in
+                try await CallRepository(database).list(status: filter)
+            }
             print(CallCommand.listing(calls).render(output.format), terminator: "")
         }
     }
@@ -180,9 +188,13 @@ struct CallCommand: AsyncParsableCommand {
                 print("Envelope:    \(envelope.name)")
                 print("Budget:      \(call.budget.french)")
                 print("Opens:       \(LocalTime.format(call.opensAt, in: zone))")
-                print("On time until \(LocalTime.lastAcceptedMoment(before: call.closesAt, in: zone)) (\(zone.identifier))")
+                print(
+                    "On time until \(LocalTime.lastAcceptedMoment(before: call.closesAt, in: zone)) (\(zone.identifier))"
+                )
                 print("Open to:     \(rules.allowedKinds.map(\.rawValue).joined(separator: ", "))")
-                if let window = rules.labelAwardedWithin { print("Label:       awarded \(window.first) to \(window.last)") }
+                if let window = rules.labelAwardedWithin {
+                    print("Label:       awarded \(window.first) to \(window.last)")
+                }
                 if rules.labelValidAtDeadline { print("             and valid on \(call.deadlineDay)") }
                 print("Max request: \(rules.maxRequest?.french ?? "none")")
                 print("Submissions: at most \(rules.maxSubmissionsPerOrganisation) per organisation")

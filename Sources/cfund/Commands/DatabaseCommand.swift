@@ -57,7 +57,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                 }
                 print("URL:      \(cluster.url)")
                 guard cluster.isRunning() else {
-                    print("Status:   \(cluster.isInitialised ? "stopped" : "not created yet"); `cfund db start` starts it")
+                    print(
+                        "Status:   \(cluster.isInitialised ? "stopped" : "not created yet"); `cfund db start` starts it"
+                    )
                     return
                 }
                 print("Status:   running")
@@ -115,7 +117,9 @@ struct MigrateCommand: AsyncParsableCommand {
             if status {
                 for state in try await migrator.status(database) {
                     let file = String(format: "%04d_%@.sql", state.version, state.name)
-                    let when = state.appliedAt.map { "applied \(LocalTime.iso8601($0, in: TimeZone(identifier: "UTC")!))" }
+                    let when = state.appliedAt.map {
+                        "applied \(LocalTime.iso8601($0, in: TimeZone(identifier: "UTC")!))"
+                    }
                     print("\(file)  \(state.changed ? "CHANGED since applied" : when ?? "pending")")
                 }
                 return

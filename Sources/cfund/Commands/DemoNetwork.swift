@@ -6,14 +6,16 @@ import FundCore
 enum DemoNetwork {
     /// The ten metropoles labelled in the first wave, 2014.
     static let firstWave = [
-        "Paris", "Aix-Marseille", "Bordeaux", "Grenoble", "Lille", "Lyon", "Nantes", "Montpellier", "Rennes", "Toulouse",
+        "Paris", "Aix-Marseille", "Bordeaux", "Grenoble", "Lille", "Lyon", "Nantes", "Montpellier", "Rennes",
+        "Toulouse",
     ]
     /// Capitals labelled later; the last three hold only a 2023 label, so the 2024 call refuses them.
     static let laterCapitals = ["Côte d'Azur", "Est", "Brest+", "Normandie", "Loire Valley", "Clermont Auvergne"]
     static let labelledOnlyIn2023: Set<String> = ["Normandie", "Loire Valley", "Clermont Auvergne"]
 
     static let communitiesInFrance = [
-        "Amiens", "Angers", "Annecy", "Avignon", "Besançon", "Bourgogne", "Caen", "Chambéry", "Guadeloupe", "La Réunion",
+        "Amiens", "Angers", "Annecy", "Avignon", "Besançon", "Bourgogne", "Caen", "Chambéry", "Guadeloupe",
+        "La Réunion",
         "La Rochelle", "Le Mans", "Limoges", "Martinique", "Metz", "Mulhouse", "Nancy", "Nîmes", "Orléans", "Pau",
         "Pays Basque", "Perpignan", "Poitiers", "Reims", "Rouen", "Saint-Étienne", "Toulon", "Tours", "Troyes",
         "Valence", "Vendée", "Vannes",
@@ -55,10 +57,13 @@ enum DemoNetwork {
             add("French Tech \(city)", .capital, city, "France", "\(year)-0\(2 + index)-15")
         }
         for (index, city) in communitiesInFrance.enumerated() {
-            add("French Tech \(city)", .communityFrance, city, "France", "\(2022 + index % 3)-\(pad(1 + index % 12))-01")
+            add(
+                "French Tech \(city)", .communityFrance, city, "France", "\(2022 + index % 3)-\(pad(1 + index % 12))-01"
+            )
         }
         for (index, place) in communitiesAbroad.enumerated() {
-            add("French Tech \(place.city)", .communityAbroad, place.city, place.country,
+            add(
+                "French Tech \(place.city)", .communityAbroad, place.city, place.country,
                 "\(2022 + index % 3)-\(pad(1 + (index * 5) % 12))-10")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -34,24 +34,31 @@ struct EnvelopeCommand: AsyncParsableCommand {
                 throw ValidationError("--to: the envelope must end on or after --from.")
             }
             let envelope = Envelope(name: name, amount: money, validity: validity)
-            let id = try await database.withDatabase { database in try await EnvelopeRepository(database).create(envelope) }
-            print("Created envelope \(id): \(envelope.name), \(money.french), valid \(validity.first) to \(validity.last).")
+            let id = try await database.withDatabase { database in
+                try await EnvelopeRepository(database).create(envelope)
+            }
+            print(
+                "Created envelope \(id): \(envelope.name), \(money.french), valid \(validity.first) to \(validity.last)."
+            )
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List envelopes with what calls reserve and what is left.")
+        static let configuration = CommandConfiguration(
+            abstract: "List envelopes with what calls reserve and what is left.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: FormatOptions
 
         func run() async throws {
-            let summaries = try await database.withDatabase { database in try await EnvelopeRepository(database).list() }
+            let summaries = try await database.withDatabase { database in try await EnvelopeRepository(database).list()
+            }
             print(EnvelopeCommand.listing(summaries).render(output.format), terminator: "")
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one envelope and the calls that reserve from it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one envelope and the calls that reserve from it.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: FormatOptions
         @Argument(help: "Envelope id or name.") var envelope: String

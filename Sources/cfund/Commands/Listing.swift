@@ -25,7 +25,8 @@ struct Listing {
         let numeric = columns.indices.map { index in
             rows.allSatisfy { row in
                 let cell = row[index]
-                return !cell.isEmpty && cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "-" || $0 == " " || $0 == "," }
+                return !cell.isEmpty
+                    && cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "-" || $0 == " " || $0 == "," }
             }
         }
         func line(_ cells: [String]) -> String {
@@ -34,7 +35,8 @@ struct Listing {
                 return numeric[index] ? padding + cells[index] : cells[index] + padding
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        return ([line(columns), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        return
+            ([line(columns), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
             + rows.map(line)).joined(separator: "\n") + "\n"
     }
 }
@@ -63,7 +65,8 @@ indirect enum JSONValue {
         case .raw(let json): return json
         case .array(let values): return "[" + values.map(\.rendered).joined(separator: ",") + "]"
         case .object(let fields):
-            return "{" + fields.keys.sorted().map { JSONValue.string($0).rendered + ":" + fields[$0]!.rendered }
+            return "{"
+                + fields.keys.sorted().map { JSONValue.string($0).rendered + ":" + fields[$0]!.rendered }
                 .joined(separator: ",") + "}"
         }
     }

@@ -38,7 +38,9 @@ struct OrganisationCommand: AsyncParsableCommand {
             let id = try await database.withDatabase { database in
                 try await OrganisationRepository(database).add(organisation)
             }
-            print("Added organisation \(id): \(organisation.name) (\(parsedKind.rawValue), label \(label.awarded) to \(label.expires)).")
+            print(
+                "Added organisation \(id): \(organisation.name) (\(parsedKind.rawValue), label \(label.awarded) to \(label.expires))."
+            )
         }
     }
 
@@ -69,7 +71,10 @@ struct OrganisationCommand: AsyncParsableCommand {
                         "country": .string(organisation.country),
                         "labels": .array(
                             organisation.labels.map {
-                                .object(["awarded": .string($0.awarded.description), "expires": .string($0.expires.description)])
+                                .object([
+                                    "awarded": .string($0.awarded.description),
+                                    "expires": .string($0.expires.description),
+                                ])
                             }),
                     ]
                 })
