@@ -37,6 +37,7 @@ let package = Package(
                 "FundCore",
                 "FundStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -47,6 +48,9 @@ let package = Package(
                 "FundStore",
                 "FundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -69,14 +73,14 @@ let package = Package(
         .testTarget(
             name: "FundHTTPTests",
             dependencies: [
-                "FundHTTP", "FundTestSupport",
+                "FundCore", "FundHTTP", "FundStore", "FundTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CFundCLITests",
-            dependencies: ["cfund", "FundTestSupport"],
+            dependencies: ["cfund", "FundStore", "FundTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

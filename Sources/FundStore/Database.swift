@@ -45,9 +45,9 @@ public struct Database: Sendable {
     }
 
     /// Fails fast with a useful sentence when the server is not there, instead of waiting on the pool.
-    public func checkReachable() async throws {
+    public func checkReachable(within seconds: Int = 5) async throws {
         do {
-            _ = try await withTimeout(seconds: 5) {
+            _ = try await withTimeout(seconds: seconds) {
                 try await client.query("SELECT 1", logger: logger)
             }
         } catch let error as FundError {

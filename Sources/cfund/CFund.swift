@@ -20,7 +20,7 @@ struct CFund: AsyncParsableCommand {
             """,
         subcommands: [
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
-            CallCommand.self, DemoCommand.self,
+            CallCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 
