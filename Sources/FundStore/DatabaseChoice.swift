@@ -20,7 +20,9 @@ public enum DatabaseChoice: Sendable {
     /// Makes the database ready for work: the embedded cluster is created, started and migrated
     /// on first use; an external database must already be migrated (`cfund migrate`), because
     /// changing a shared server's schema is a deliberate act.
-    public func prepare(logger: Logger) async throws -> DatabaseConfiguration {
+    ///
+    /// `cfund migrate` passes `migrating: false` to apply (and report) the migrations itself.
+    public func prepare(logger: Logger, migrating: Bool = true) async throws -> DatabaseConfiguration {
         let migrator = try Migrator.fromSchemaFolder()
         switch self {
         case .embedded(let cluster):
@@ -41,8 +43,10 @@ public enum DatabaseChoice: Sendable {
                     }
                 }
             }
-            try await Database.with(cluster.connection, logger: logger) { database in
-                try await migrator.migrate(database)
+            if migrating {
+                try await Database.with(cluster.connection, logger: logger) { database in
+                    try await migrator.migrate(database)
+                }
             }
             return cluster.connection
         case .external(let configuration):

@@ -110,8 +110,8 @@ struct MigrateCommand: AsyncParsableCommand {
         switch try DatabaseChoice.resolve(url: database.url) {
         case .external(let external): configuration = external
         case .embedded(let cluster):
-            try cluster.start()
-            configuration = try await DatabaseChoice.embedded(cluster).prepare(logger: database.logger)
+            configuration = try await DatabaseChoice.embedded(cluster).prepare(
+                logger: database.logger, migrating: false)
         }
         try await Database.with(configuration, logger: database.logger) { database in
             if status {
