@@ -3,6 +3,10 @@ import FundStore
 import FundTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The embedded default: created, started and migrated on first use, shared by racing commands.
 @Suite("Embedded cluster")
 struct EmbeddedClusterTests {
@@ -42,5 +46,30 @@ struct EmbeddedClusterTests {
         #expect(stop.text.contains("Stopped PostgreSQL"))
         let stopped = try ProcessRunner.run(CLIRunner.executable, ["db", "status"], environment: environment)
         #expect(stopped.text.contains("Status:   stopped"))
+    }
+
+    /// As root, a home under a folder the `postgres` user cannot enter moves the cluster to
+    /// /var/tmp, and `cfund db status` says where.
+    @Test(.enabled(if: getuid() == 0)) func anUnreachableHomeFallsBackAndSaysWhere() throws {
+        let locked = URL(fileURLWithPath: "/tmp/cfund-locked-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(
+            at: locked, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let environment = Self.environment(home: locked.appendingPathComponent("home"))
+        defer {
+            _ = try? ProcessRunner.run(CLIRunner.executable, ["db", "stop"], environment: environment)
+            if let fallback = try? String(
+                contentsOf: locked.appendingPathComponent("home/cluster-location"), encoding: .utf8)
+            {
+                try? FileManager.default.removeItem(atPath: fallback.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            try? FileManager.default.removeItem(at: locked)
+        }
+        let start = try ProcessRunner.run(
+            CLIRunner.executable, ["db", "start"], environment: environment, separateErrors: true)
+        #expect(start.status == 0, "\(start.errorText)")
+        #expect(start.text.contains("PostgreSQL is running in /var/tmp/cfund-"))
+        let status = try ProcessRunner.run(CLIRunner.executable, ["db", "status"], environment: environment)
+        #expect(status.text.contains("the postgres user cannot reach \(locked.path)/home"))
+        #expect(status.text.contains("Status:   running"))
     }
 }
