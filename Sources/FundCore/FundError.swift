@@ -1,3 +1,5 @@
+import Foundation
+
 /// One field that failed validation, named as the user typed it.
 public struct FieldIssue: Equatable, Sendable, Codable {
     public let field: String
@@ -27,7 +29,15 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case migrationChanged(file: String)
     case migrationFailed(file: String, reason: String)
     case database(String)
+    /// The database cannot be reached right now; retrying later may work.
+    case databaseUnavailable(String)
     case cluster(String)
+    /// The call does not take submissions now; times are the window's bounds in the call's zone.
+    case callNotOpen(call: String, status: CallStatus, opensAt: Date, closesAt: Date, timeZone: String)
+    case notEligible(reasons: [String])
+    case idempotencyConflict(key: String)
+    case unauthorized(String)
+    case submissionNotChangeable(id: Int64, status: SubmissionStatus)
 
     public var description: String {
         switch self {
@@ -63,7 +73,21 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
                 "Migration \(file) was edited after it was applied; restore the original file and add a new migration instead."
         case .migrationFailed(let file, let reason):
             return "Migration \(file) failed and was rolled back: \(reason)."
-        case .database(let message):
+        case .callNotOpen(let call, let status, let opensAt, let closesAt, let timeZone):
+            let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+            return "Call \"\(call)\" is \(status.rawValue) and takes submissions only from "
+                + "\(LocalTime.format(opensAt, in: zone, milliseconds: true)) to "
+                + "\(LocalTime.lastAcceptedMoment(before: closesAt, in: zone)) (\(timeZone))."
+        case .notEligible(let reasons):
+            return "Not eligible for this call: " + reasons.joined(separator: "; ") + "."
+        case .idempotencyConflict(let key):
+            return "The Idempotency-Key \"\(key)\" was already used with a different request; "
+                + "use a new key for a new submission."
+        case .unauthorized(let message):
+            return message
+        case .submissionNotChangeable(let id, let status):
+            return "Submission \(id) is \(status.rawValue) and can no longer be amended or withdrawn."
+        case .database(let message), .databaseUnavailable(let message):
             return message
         case .cluster(let message):
             return message

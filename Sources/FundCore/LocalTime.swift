@@ -33,18 +33,10 @@ public enum LocalTime {
     /// "2024-12-15 23:59 +01:00", or with `milliseconds` "2024-12-15 23:59:59.999 +01:00": local
     /// wall-clock time and the zone's offset at that instant.
     public static func format(_ instant: Date, in zone: TimeZone, milliseconds: Bool = false) -> String {
-        // Whole milliseconds first, so that binary floating point never shows .998 for .999.
-        let totalMilliseconds = (instant.timeIntervalSince1970 * 1000).rounded()
-        let wholeSeconds = (totalMilliseconds / 1000).rounded(.down)
-        let millis = Int(totalMilliseconds - wholeSeconds * 1000)
-        let second = Date(timeIntervalSince1970: wholeSeconds)
+        let (second, millis) = wholeMilliseconds(instant)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: second)
-        func pad(_ value: Int, _ width: Int = 2) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
         var text =
             "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!)) \(pad(parts.hour!)):\(pad(parts.minute!))"
         if milliseconds { text += ":\(pad(parts.second!)).\(pad(millis, 3))" }
@@ -58,12 +50,34 @@ public enum LocalTime {
         format(closesAt.addingTimeInterval(-0.001), in: zone, milliseconds: true)
     }
 
-    /// ISO-8601 with the zone's offset ("2024-12-15T23:59:59.999+01:00"), for JSON.
+    /// ISO-8601 with milliseconds and the zone's offset ("2024-12-15T23:59:59.999+01:00", or "Z"
+    /// for UTC), for JSON and receipts.
     public static func iso8601(_ instant: Date, in zone: TimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = zone
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: instant)
+        let (second, millis) = wholeMilliseconds(instant)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: second)
+        let offset = zone.secondsFromGMT(for: second)
+        let sign = offset < 0 ? "-" : "+"
+        let suffix =
+            offset == 0 && ["UTC", "GMT"].contains(zone.identifier)
+            ? "Z" : "\(sign)\(pad(abs(offset) / 3600)):\(pad(abs(offset) % 3600 / 60))"
+        return
+            "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):\(pad(parts.minute!)):"
+            + "\(pad(parts.second!)).\(pad(millis, 3))\(suffix)"
+    }
+
+    /// The instant's whole second and its milliseconds, rounded from binary floating point so
+    /// that .999 never shows as .998.
+    static func wholeMilliseconds(_ instant: Date) -> (second: Date, milliseconds: Int) {
+        let totalMilliseconds = (instant.timeIntervalSince1970 * 1000).rounded()
+        let wholeSeconds = (totalMilliseconds / 1000).rounded(.down)
+        return (Date(timeIntervalSince1970: wholeSeconds), Int(totalMilliseconds - wholeSeconds * 1000))
+    }
+
+    static func pad(_ value: Int, _ width: Int = 2) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     private static func instant(of wall: WallClock, in zone: TimeZone, input: String) throws(FundError) -> Date {

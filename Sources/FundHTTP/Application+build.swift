@@ -1,15 +1,40 @@
+import Foundation
 import FundCore
 import FundStore
 import Hummingbird
 import Logging
 import PostgresNIO
+import Prometheus
 
 /// The routes of the API, on a database whose pool is running.
-public func buildRouter(database: Database) -> Router<AppRequestContext> {
+///
+/// - Parameter metrics: the registry `/metrics` prints; the server bootstraps swift-metrics on it.
+/// - Parameter requestTimeout: how long a request may wait, mostly on the database, before it is
+///   answered 503; a retry with the same Idempotency-Key is then safe whatever happened.
+public func buildRouter(
+    database: Database, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    requestTimeout: Duration = .seconds(10)
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware(timeout: requestTimeout))
     router.addRoutes(HealthController(database: database).endpoints)
+    router.get("metrics") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+    }
+    router.get("openapi.yaml") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+    }
+    let calls = CallCache()
     router.addRoutes(CallsController(database: database).endpoints, atPath: "v1/calls")
+    let submissions = SubmissionsController(database: database, calls: calls)
+    router.addRoutes(submissions.callRoutes, atPath: "v1/calls")
+    router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
     return router
 }
 
@@ -18,42 +43,87 @@ public func buildRouter(database: Database) -> Router<AppRequestContext> {
 ///
 /// Configuration keys: `host` and `port` (where to listen).
 public func buildApplication(
-    client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger
+    client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger,
+    metrics: PrometheusCollectorRegistry
 ) -> some ApplicationProtocol {
     let database = Database(client: client, configuration: configuration, logger: logger)
     var application = Application(
-        router: buildRouter(database: database),
+        router: buildRouter(database: database, metrics: metrics),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cfund"),
         logger: logger)
     application.addServices(client)
     return application
 }
 
-/// Turns domain errors into problems and logs every unexpected error at error level (Hummingbird
-/// itself only logs them at debug).
+/// The OpenAPI document, shipped with the module so the server and the file never part ways.
+public enum OpenAPIDocument {
+    public static let text: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return "openapi: 3.1.0\n" }
+        return text
+    }()
+}
+
+extension Problem {
+    /// Any error as a problem; unexpected ones are logged at error level, since Hummingbird logs
+    /// them only at debug.
+    static func from(_ error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as HTTPError:
+            return Problem(error)
+        case is NIOTooManyBytesError:
+            return Problem(HTTPError(.contentTooLarge))
+        case let error as PSQLError:
+            guard let domain = Database.domainError(error) as? FundError else { return Problem(.database("\(error)")) }
+            return from(domain, logger: logger)
+        case let error as FundError:
+            let problem = Problem(error)
+            if problem.status.code >= 500 { logger.error("request failed", metadata: ["error": "\(error)"]) }
+            return problem
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(error)"])
+            return Problem(.database("\(error)"))
+        }
+    }
+}
+
+/// Every error leaves as `application/problem+json`, and no request waits forever on a
+/// database that does not answer.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let timeout: Duration
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
-            return try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch let error as FundError {
-            if case .database(let message) = error {
-                context.logger.error("database error", metadata: ["error": "\(message)"])
-                throw Problem.databaseUnavailable(message)
+            // The task group waits for both children, so `next` does not outlive this call.
+            return try await withoutActuallyEscaping(next) { next in
+                let handler = UncheckedBox(next)
+                return try await withThrowingTaskGroup(of: Response?.self) { group in
+                    group.addTask { try await handler.value(request, context) }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let response = try await group.next() ?? nil else {
+                        throw FundError.databaseUnavailable("The request did not complete within \(timeout).")
+                    }
+                    return response
+                }
             }
-            throw Problem(
-                status: .unprocessableContent, type: "https://cfund.example/problems/invalid",
-                title: "Invalid request", detail: error.description)
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(error)"])
-            throw Problem(
-                status: .internalServerError, type: "https://cfund.example/problems/internal",
-                title: "Internal error", detail: "The server failed; the error is logged.")
+            throw Problem.from(error, logger: context.logger)
         }
     }
+}
+
+/// Carries the router's `next` closure into the timeout's task group, which it never outlives.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,3 +1,4 @@
+import FundCore
 import FundStore
 import Hummingbird
 
@@ -12,7 +13,7 @@ struct HealthController {
             do {
                 try await database.checkReachable(within: 2)
             } catch {
-                throw Problem.databaseUnavailable("\(error)")
+                throw Problem(.databaseUnavailable("\(error)"))
             }
             return "ready\n"
         }

@@ -8,31 +8,86 @@ public struct Problem: HTTPResponseError, Sendable {
     public let type: String
     public let title: String
     public let detail: String
+    /// For 422: one entry per bad field.
+    public let errors: [FieldIssue]?
 
-    public init(status: HTTPResponse.Status, type: String, title: String, detail: String) {
+    public init(status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldIssue]? = nil) {
         self.status = status
-        self.type = type
+        self.type = "https://cfund.frenchtech.example/problems/\(type)"
         self.title = title
         self.detail = detail
+        self.errors = errors
+    }
+
+    struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String
+        let errors: [FieldIssue]?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: [String: String] = [
-            "type": type, "title": title, "status": String(status.code), "detail": detail,
-        ]
-        var json = try JSONEncoder.sorted.encode(body)
-        // `status` is a number in RFC 9457; the dictionary above keeps every field a string.
-        json = Data(
-            String(decoding: json, as: UTF8.self)
-                .replacingOccurrences(of: "\"status\":\"\(status.code)\"", with: "\"status\":\(status.code)").utf8)
+        let body = Body(type: type, title: title, status: status.code, detail: detail, errors: errors)
+        let json = try JSONEncoder.sorted.encode(body)
         return Response(
             status: status, headers: [.contentType: "application/problem+json"],
             body: .init(byteBuffer: ByteBuffer(data: json)))
     }
 
-    static func databaseUnavailable(_ detail: String) -> Problem {
-        Problem(
-            status: .serviceUnavailable, type: "https://cfund.example/problems/database-unavailable",
-            title: "Database unavailable", detail: detail)
+    /// The problem a domain error stands for.
+    public init(_ error: FundError) {
+        switch error {
+        case .validation(let issues):
+            self.init(
+                status: .unprocessableContent, type: "validation", title: "Some fields are not valid",
+                detail: error.description, errors: issues)
+        case .invalidAmount, .invalidDate, .invalidInstant, .unknownTimeZone, .importRejected:
+            self.init(
+                status: .unprocessableContent, type: "validation", title: "Invalid value", detail: error.description)
+        case .notEligible:
+            self.init(status: .forbidden, type: "not-eligible", title: "Not eligible", detail: error.description)
+        case .callNotOpen:
+            self.init(
+                status: .conflict, type: "call-not-open", title: "The call is not open", detail: error.description)
+        case .idempotencyConflict:
+            self.init(
+                status: .conflict, type: "idempotency-conflict", title: "Idempotency-Key reused",
+                detail: error.description)
+        case .submissionNotChangeable:
+            self.init(
+                status: .conflict, type: "submission-not-changeable", title: "Submission cannot change",
+                detail: error.description)
+        case .unauthorized:
+            self.init(status: .unauthorized, type: "unauthorized", title: "Unauthorized", detail: error.description)
+        case .notFound(let kind, let reference):
+            self.init(status: .notFound, type: "not-found", title: "Not found", detail: "No \(kind) \(reference) here.")
+        case .duplicate, .invalidTransition, .frozen, .budgetExceeded:
+            self.init(status: .conflict, type: "conflict", title: "Conflict", detail: error.description)
+        case .databaseUnavailable:
+            self.init(
+                status: .serviceUnavailable, type: "database-unavailable", title: "Database unavailable",
+                detail: "The database is unavailable; nothing was recorded. Retry later with the same Idempotency-Key.")
+        case .database, .migrationChanged, .migrationFailed, .cluster:
+            self.init(
+                status: .internalServerError, type: "internal", title: "Internal error",
+                detail: "The server failed; the error is logged.")
+        }
+    }
+
+    /// Hummingbird's own errors (unknown route, body too large) in the same shape.
+    init(_ error: HTTPError) {
+        switch error.status {
+        case .contentTooLarge:
+            self.init(
+                status: .contentTooLarge, type: "too-large", title: "Body too large",
+                detail: "The request body is over \(AppRequestContext.bodyLimit / 1024) KiB.")
+        case .notFound:
+            self.init(status: .notFound, type: "not-found", title: "Not found", detail: "No such route.")
+        default:
+            self.init(
+                status: error.status, type: "http", title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase)
+        }
     }
 }

@@ -54,12 +54,20 @@ public struct CallRepository: Sendable {
         return call
     }
 
+    /// Finds a call by id only, as the API names calls.
+    public func find(id: Int64) async throws -> Call {
+        guard let call = try await calls(matching: String(id), status: nil).first, call.id == id else {
+            throw FundError.notFound(kind: "call", reference: String(id))
+        }
+        return call
+    }
+
     /// Opens a draft call; refused when its deadline has already passed by the database clock.
     public func open(_ reference: String) async throws -> Call {
         let call = try await find(reference)
         try await database.transaction { connection in
             let rows = try await connection.query(
-                "SELECT now() >= closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+                "SELECT cfund_now() >= closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
             let passed = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
             if passed && call.status == .draft {
                 throw FundError.validation([
@@ -80,7 +88,7 @@ public struct CallRepository: Sendable {
         let call = try await find(reference)
         try await database.transaction { connection in
             let rows = try await connection.query(
-                "SELECT now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+                "SELECT cfund_now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
             let stillOpen = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
             if stillOpen && !early && call.status == .open {
                 throw FundError.validation([

@@ -53,7 +53,7 @@ public struct Database: Sendable {
         } catch let error as FundError {
             throw error
         } catch {
-            throw FundError.database(
+            throw FundError.databaseUnavailable(
                 "Cannot reach the database at \(configuration.displayURL) (\(Self.describe(error))); "
                     + "start it with `cfund db start` or check CFUND_DATABASE_URL.")
         }
@@ -87,7 +87,7 @@ public struct Database: Sendable {
     public static func domainError(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }
         guard let info = error.serverInfo else {
-            return FundError.database("The database connection failed (\(describe(error))); try again.")
+            return FundError.databaseUnavailable("The database connection failed (\(describe(error))); try again.")
         }
         let code = info[.sqlState] ?? ""
         let message = info[.message] ?? "unknown error"
@@ -113,10 +113,30 @@ public struct Database: Sendable {
                 return FundError.frozen(call: parts[0], status: status)
             }
             return FundError.database(message)
+        case "CF010":
+            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let parse = ISO8601DateFormatter()
+            parse.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if parts.count == 5, let status = CallStatus(rawValue: parts[1]), let opensAt = parse.date(from: parts[2]),
+                let closesAt = parse.date(from: parts[3])
+            {
+                return FundError.callNotOpen(
+                    call: parts[0], status: status, opensAt: opensAt, closesAt: closesAt, timeZone: parts[4])
+            }
+            return FundError.database(message)
+        case "CF011":
+            let live = detail ?? "?"
+            return FundError.notEligible(reasons: [
+                "the organisation already has \(live) live submission(s) in this call, the most it allows"
+            ])
+        case "CF020":
+            return FundError.idempotencyConflict(key: detail ?? "")
         case "23505":
             return FundError.database("That would duplicate an existing record (\(detail ?? message)).")
         case "23514", "23503", "23502", "22001", "22003":
             return FundError.database("The database refused the change: \(message)\(detail.map { " (\($0))" } ?? "").")
+        case _ where code.hasPrefix("08") || code.hasPrefix("57P") || code.hasPrefix("53") || code == "3D000":
+            return FundError.databaseUnavailable("The database is unavailable (\(message)); try again shortly.")
         default:
             return FundError.database("The database refused the request: \(message) [SQLSTATE \(code)].")
         }
@@ -144,7 +164,7 @@ func withTimeout<T: Sendable>(seconds: Int, _ operation: @escaping @Sendable () 
         group.addTask { try await operation() }
         group.addTask {
             try await Task.sleep(for: .seconds(seconds))
-            throw FundError.database("The database did not answer within \(seconds) seconds.")
+            throw FundError.databaseUnavailable("The database did not answer within \(seconds) seconds.")
         }
         defer { group.cancelAll() }
         return try await group.next()!

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundStore
+import PostgresNIO
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +22,7 @@ struct CFund: AsyncParsableCommand {
             """,
         subcommands: [
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
-            CallCommand.self, ServeCommand.self, DemoCommand.self,
+            CallCommand.self, SubmissionCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 
@@ -36,6 +38,10 @@ struct CFund: AsyncParsableCommand {
             }
         } catch let error as FundError {
             FileHandle.standardError.write(Data("cfund: \(error.description)\n".utf8))
+            Glibc.exit(1)
+        } catch let error as PSQLError {
+            // Errors raised while rows stream in arrive here unmapped.
+            FileHandle.standardError.write(Data("cfund: \(Database.domainError(error))\n".utf8))
             Glibc.exit(1)
         } catch {
             exit(withError: error)

@@ -7,7 +7,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "The network directory: French Tech Capitals and Communities with their label periods.",
-        subcommands: [Add.self, List.self, Import.self]
+        subcommands: [Add.self, List.self, Import.self, Token.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -108,6 +108,44 @@ struct OrganisationCommand: AsyncParsableCommand {
             print(
                 "Imported \(file): \(summary.organisationsCreated) organisations created, "
                     + "\(summary.labelsAdded) label periods added, \(summary.unchanged) already known.")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue an API token for an organisation, list its tokens, or revoke one.",
+            discussion: """
+                The token is printed once and only its SHA-256 is stored: hand it to the organisation \
+                over a safe channel. A revoked token stops working at once.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Organisation id or name.") var organisation: String
+        @Option(help: "Revoke the token with this id instead of issuing one.") var revoke: Int64?
+        @Flag(help: "List the organisation's tokens instead of issuing one.") var list = false
+
+        func run() async throws {
+            let reference = organisation
+            let revoke = revoke
+            let list = list
+            let lines = try await database.withDatabase { database -> [String] in
+                let organisation = try await OrganisationRepository(database).find(reference)
+                let tokens = TokenRepository(database)
+                if let revoke {
+                    try await tokens.revoke(tokenId: revoke, of: organisation.id)
+                    return ["Revoked token \(revoke) of \(organisation.name)."]
+                }
+                if list {
+                    return try await tokens.list(for: organisation.id).map { token in
+                        let state = token.revokedAt.map { "revoked \($0)" } ?? "active"
+                        return "\(token.id)  \(token.hint)  issued \(token.createdAt)  \(state)"
+                    }
+                }
+                let (id, token) = try await tokens.issue(for: organisation.id)
+                return [
+                    "Token \(id) for \(organisation.name) (shown once, keep it safe):", token,
+                ]
+            }
+            print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
         }
     }
 }

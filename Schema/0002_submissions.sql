@@ -1,0 +1,176 @@
+-- Submission intake: organisation tokens, submissions with their versions, idempotency keys,
+-- and the database clock that decides whether a submission is on time.
+
+-- Tests and the demo move time by putting one row here; production leaves it empty, and
+-- `cfund db status` warns when it is not.
+CREATE TABLE simulated_clock (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    at timestamptz NOT NULL
+);
+
+-- The instant every deadline is judged against, to the millisecond.
+CREATE FUNCTION cfund_now() RETURNS timestamptz LANGUAGE sql STABLE AS $$
+    SELECT date_trunc('milliseconds', coalesce((SELECT at FROM simulated_clock), now()))
+$$;
+
+CREATE TABLE organisation_tokens (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organisation_id bigint NOT NULL REFERENCES organisations (id),
+    -- Only the SHA-256 of a token is kept; the token itself is shown once.
+    token_sha256 text NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+    hint text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at timestamptz
+);
+
+CREATE INDEX organisation_tokens_organisation_idx ON organisation_tokens (organisation_id);
+
+CREATE TABLE submissions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    call_id bigint NOT NULL REFERENCES calls (id),
+    organisation_id bigint NOT NULL REFERENCES organisations (id),
+    status text NOT NULL DEFAULT 'submitted' CHECK (status IN (
+        'submitted', 'withdrawn', 'ineligible', 'reviewed', 'funded', 'partially_funded', 'reserve', 'rejected'
+    )),
+    -- The current version: the last one received before the deadline.
+    version integer NOT NULL DEFAULT 1 CHECK (version >= 1),
+    first_received_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL,
+    withdrawn_at timestamptz,
+    status_reasons text[] NOT NULL DEFAULT '{}'
+);
+
+CREATE INDEX submissions_call_organisation_idx ON submissions (call_id, organisation_id);
+CREATE INDEX submissions_organisation_idx ON submissions (organisation_id);
+
+CREATE TABLE submission_versions (
+    submission_id bigint NOT NULL REFERENCES submissions (id),
+    version integer NOT NULL CHECK (version >= 1),
+    title text NOT NULL CHECK (length(btrim(title)) BETWEEN 3 AND 200),
+    summary text NOT NULL CHECK (length(summary) <= 5000),
+    requested_cents bigint NOT NULL CHECK (requested_cents > 0),
+    total_cost_cents bigint NOT NULL,
+    ambitions text[] NOT NULL CHECK (
+        cardinality(ambitions) > 0
+        AND ambitions <@ ARRAY['world_class', 'societal_challenges', 'talents_and_territories', 'green_tech']
+    ),
+    contact_name text NOT NULL,
+    contact_email text NOT NULL,
+    received_at timestamptz NOT NULL,
+    PRIMARY KEY (submission_id, version),
+    CONSTRAINT submission_versions_request_within_cost CHECK (requested_cents <= total_cost_cents)
+);
+
+CREATE TABLE idempotency_keys (
+    organisation_id bigint NOT NULL REFERENCES organisations (id),
+    key text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    call_id bigint NOT NULL REFERENCES calls (id),
+    request_sha256 text NOT NULL,
+    submission_id bigint REFERENCES submissions (id),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (organisation_id, key)
+);
+
+-- Refuses a change to a call's submissions outside its window or while it is not open,
+-- naming the window (DETAIL: title|status|opens_at|closes_at|time_zone, instants in UTC).
+CREATE FUNCTION guard_call_window(p_call_id bigint, p_at timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT title, status, opens_at, closes_at, time_zone INTO c FROM calls WHERE id = p_call_id;
+    IF c.status <> 'open' OR p_at < c.opens_at OR p_at >= c.closes_at THEN
+        RAISE EXCEPTION 'call "%" does not take submissions at %', c.title, p_at
+            USING ERRCODE = 'CF010',
+                  DETAIL = c.title || '|' || c.status || '|'
+                           || to_char(c.opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|'
+                           || to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|'
+                           || c.time_zone;
+    END IF;
+END
+$$;
+
+-- A new submission must arrive inside the window, and an organisation may hold no more live
+-- submissions in a call than the call allows. Locking the organisation's row queues its
+-- concurrent submissions, so two at once cannot both slip under the cap.
+CREATE FUNCTION submissions_guard_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    cap integer;
+    live integer;
+BEGIN
+    PERFORM guard_call_window(NEW.call_id, NEW.received_at);
+    PERFORM 1 FROM organisations WHERE id = NEW.organisation_id FOR NO KEY UPDATE;
+    SELECT max_submissions_per_org INTO cap FROM calls WHERE id = NEW.call_id;
+    SELECT count(*) INTO live FROM submissions
+    WHERE call_id = NEW.call_id AND organisation_id = NEW.organisation_id AND status <> 'withdrawn';
+    IF live >= cap THEN
+        RAISE EXCEPTION 'organisation % already has % submission(s) in call %', NEW.organisation_id, live, NEW.call_id
+            USING ERRCODE = 'CF011', DETAIL = live::text;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER submissions_guard_insert
+BEFORE INSERT ON submissions
+FOR EACH ROW EXECUTE FUNCTION submissions_guard_insert();
+
+-- Amendments (new versions) and withdrawals happen only inside the window.
+CREATE FUNCTION submissions_guard_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.version <> OLD.version OR (NEW.status = 'withdrawn' AND OLD.status <> 'withdrawn') THEN
+        PERFORM guard_call_window(OLD.call_id, cfund_now());
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER submissions_guard_change
+BEFORE UPDATE ON submissions
+FOR EACH ROW EXECUTE FUNCTION submissions_guard_change();
+
+-- Receives a new submission in one round trip. With an idempotency key, a retry of the same
+-- request returns the first submission (replayed = true) and a different request under the
+-- same key is refused (CF020). A concurrent request with the same key waits on the key's
+-- unique index until the first commits, then replays it.
+CREATE FUNCTION receive_submission(
+    p_call_id bigint, p_organisation_id bigint, p_key text, p_request_sha256 text,
+    p_title text, p_summary text, p_requested_cents bigint, p_total_cost_cents bigint, p_ambitions text[],
+    p_contact_name text, p_contact_email text
+) RETURNS TABLE (submission_id bigint, replayed boolean) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    existing record;
+    new_id bigint;
+    received timestamptz := cfund_now();
+BEGIN
+    IF p_key IS NOT NULL THEN
+        INSERT INTO idempotency_keys (organisation_id, key, call_id, request_sha256)
+        VALUES (p_organisation_id, p_key, p_call_id, p_request_sha256)
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT * INTO existing FROM idempotency_keys k
+            WHERE k.organisation_id = p_organisation_id AND k.key = p_key;
+            IF existing.request_sha256 <> p_request_sha256 OR existing.call_id <> p_call_id THEN
+                RAISE EXCEPTION 'idempotency key % reused with another request', p_key
+                    USING ERRCODE = 'CF020', DETAIL = p_key;
+            END IF;
+            RETURN QUERY SELECT existing.submission_id, true;
+            RETURN;
+        END IF;
+    END IF;
+    INSERT INTO submissions (call_id, organisation_id, first_received_at, received_at)
+    VALUES (p_call_id, p_organisation_id, received, received)
+    RETURNING id INTO new_id;
+    INSERT INTO submission_versions (
+        submission_id, version, title, summary, requested_cents, total_cost_cents, ambitions,
+        contact_name, contact_email, received_at)
+    VALUES (
+        new_id, 1, p_title, p_summary, p_requested_cents, p_total_cost_cents, p_ambitions,
+        p_contact_name, p_contact_email, received);
+    IF p_key IS NOT NULL THEN
+        UPDATE idempotency_keys k SET submission_id = new_id
+        WHERE k.organisation_id = p_organisation_id AND k.key = p_key;
+    END IF;
+    RETURN QUERY SELECT new_id, false;
+END
+$$;

@@ -1,0 +1,144 @@
+import Foundation
+
+/// The Mission's four ambitions a project may serve.
+public enum Ambition: String, CaseIterable, Codable, Sendable {
+    case worldClass = "world_class"
+    case societalChallenges = "societal_challenges"
+    case talentsAndTerritories = "talents_and_territories"
+    case greenTech = "green_tech"
+}
+
+/// Where a submission stands.
+public enum SubmissionStatus: String, CaseIterable, Codable, Sendable {
+    case submitted
+    case withdrawn
+    case ineligible
+    case reviewed
+    case funded
+    case partiallyFunded = "partially_funded"
+    case reserve
+    case rejected
+}
+
+/// What an applicant sends: the project as one version of a submission.
+public struct SubmissionContent: Hashable, Sendable, Codable {
+    public var title: String
+    public var summary: String
+    public var requested: Money
+    public var totalCost: Money
+    public var ambitions: [Ambition]
+    public var contactName: String
+    public var contactEmail: String
+
+    public init(
+        title: String, summary: String, requested: Money, totalCost: Money, ambitions: [Ambition],
+        contactName: String, contactEmail: String
+    ) {
+        self.title = title
+        self.summary = summary
+        self.requested = requested
+        self.totalCost = totalCost
+        self.ambitions = ambitions
+        self.contactName = contactName
+        self.contactEmail = contactEmail
+    }
+
+    /// One text for the same content whatever the JSON's spacing or key order: the idempotency
+    /// check compares its hash, and receipts hash it with the submission's identity.
+    public var canonicalText: String {
+        [
+            "title=\(title)", "summary=\(summary)", "requestedCents=\(requested.cents)",
+            "totalCostCents=\(totalCost.cents)", "ambitions=\(ambitions.map(\.rawValue).joined(separator: ","))",
+            "contactName=\(contactName)", "contactEmail=\(contactEmail)",
+        ].joined(separator: "\n")
+    }
+}
+
+/// A stored submission and its current version.
+public struct Submission: Hashable, Sendable {
+    public var id: Int64
+    public var callId: Int64
+    public var organisationId: Int64
+    public var organisationName: String
+    public var status: SubmissionStatus
+    public var version: Int
+    public var content: SubmissionContent
+    /// When the current version arrived, by the database clock.
+    public var receivedAt: Date
+    public var firstReceivedAt: Date
+    public var statusReasons: [String]
+
+    public init(
+        id: Int64, callId: Int64, organisationId: Int64, organisationName: String, status: SubmissionStatus,
+        version: Int, content: SubmissionContent, receivedAt: Date, firstReceivedAt: Date, statusReasons: [String] = []
+    ) {
+        self.id = id
+        self.callId = callId
+        self.organisationId = organisationId
+        self.organisationName = organisationName
+        self.status = status
+        self.version = version
+        self.content = content
+        self.receivedAt = receivedAt
+        self.firstReceivedAt = firstReceivedAt
+        self.statusReasons = statusReasons
+    }
+
+    /// What the receipt's SHA-256 covers: who, where, which version, when, and the content.
+    /// An applicant who kept the receipt can show that this exact content was received then.
+    public var receiptText: String {
+        [
+            "submission=\(id)", "call=\(callId)", "organisation=\(organisationId)", "version=\(version)",
+            "receivedAt=\(LocalTime.iso8601(receivedAt, in: TimeZone(identifier: "UTC")!))", content.canonicalText,
+        ].joined(separator: "\n")
+    }
+}
+
+/// Checks a submission as sent, field by field, against the call's cap.
+public enum SubmissionValidation {
+    public static let titleLength = 3...200
+    public static let summaryMaximum = 5000
+
+    public static func issues(_ content: SubmissionContent, maxRequest: Money?) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        let title = content.title.trimmingWhitespace()
+        if !titleLength.contains(title.count) {
+            issues.append(FieldIssue(field: "title", reason: "the title must be 3 to 200 characters"))
+        }
+        if content.summary.count > summaryMaximum {
+            issues.append(FieldIssue(field: "summary", reason: "the summary must be at most 5000 characters"))
+        }
+        if content.requested.cents <= 0 {
+            issues.append(FieldIssue(field: "requestedCents", reason: "the request must be above zero"))
+        } else if let cap = maxRequest, content.requested > cap {
+            issues.append(
+                FieldIssue(field: "requestedCents", reason: "the request exceeds the call's cap of \(cap.cents) cents"))
+        } else if content.requested > content.totalCost {
+            issues.append(FieldIssue(field: "requestedCents", reason: "the request exceeds the project's total cost"))
+        }
+        if content.totalCost.cents <= 0 {
+            issues.append(FieldIssue(field: "totalCostCents", reason: "the total cost must be above zero"))
+        }
+        if content.ambitions.isEmpty {
+            issues.append(FieldIssue(field: "ambitions", reason: "name at least one of the Mission's ambitions"))
+        }
+        if content.contactName.trimmingWhitespace().isEmpty {
+            issues.append(FieldIssue(field: "contact.name", reason: "the contact's name is empty"))
+        }
+        if !isEmail(content.contactEmail) {
+            issues.append(
+                FieldIssue(field: "contact.email", reason: "\"\(content.contactEmail)\" is not an email address"))
+        }
+        return issues
+    }
+
+    /// One "@", something before it, a dotted domain after it, no spaces.
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, text.count <= 254, !text.contains(where: \.isWhitespace) else {
+            return false
+        }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+}

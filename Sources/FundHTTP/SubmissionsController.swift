@@ -1,0 +1,131 @@
+import Foundation
+import FundCore
+import FundStore
+import HTTPTypes
+import Hummingbird
+import Metrics
+
+/// Intake: applicants submit, read, amend and withdraw their own submissions.
+struct SubmissionsController {
+    let database: Database
+    let calls: CallCache
+
+    static let accepted = Counter(label: "cfund_submissions_accepted_total")
+
+    static func refused(_ problem: Problem) {
+        Counter(label: "cfund_submissions_refused_total", dimensions: [("status", String(problem.status.code))])
+            .increment()
+    }
+
+    var callRoutes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post(":callId/submissions", use: submit)
+        return routes
+    }
+
+    var submissionRoutes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get(":id", use: read)
+        routes.put(":id", use: amend)
+        routes.delete(":id", use: withdraw)
+        return routes
+    }
+
+    @Sendable func submit(request: Request, context: AppRequestContext) async throws -> Response {
+        do {
+            let applicant = try await TokenRepository(database).applicant(for: request)
+            let callId = try context.identifier("callId", kind: "call")
+            let call = try await calls.call(callId, database: database)
+            let content = try await Self.content(of: request, context: context, call: call)
+            let reasons = Eligibility.reasons(
+                for: applicant.organisation, rules: call.rules, deadlineDay: call.deadlineDay,
+                requested: content.requested)
+            guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
+            let key = try Self.idempotencyKey(request)
+            let (submission, replayed) = try await SubmissionRepository(database).receive(
+                callId: call.id, organisationId: applicant.organisation.id, content: content, idempotencyKey: key)
+            if !replayed { Self.accepted.increment() }
+            return try SubmissionResource(submission).response(
+                status: replayed ? .ok : .created, location: "/v1/submissions/\(submission.id)", request: request,
+                context: context)
+        } catch {
+            let problem = Problem.from(error, logger: context.logger)
+            Self.refused(problem)
+            throw problem
+        }
+    }
+
+    @Sendable func read(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
+        let applicant = try await TokenRepository(database).applicant(for: request)
+        let id = try context.identifier("id", kind: "submission")
+        return SubmissionResource(
+            try await SubmissionRepository(database).find(id, organisationId: applicant.organisation.id))
+    }
+
+    @Sendable func amend(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
+        let applicant = try await TokenRepository(database).applicant(for: request)
+        let id = try context.identifier("id", kind: "submission")
+        let submissions = SubmissionRepository(database)
+        let current = try await submissions.find(id, organisationId: applicant.organisation.id)
+        let call = try await calls.call(current.callId, database: database)
+        let content = try await Self.content(of: request, context: context, call: call)
+        return SubmissionResource(
+            try await submissions.amend(id, organisationId: applicant.organisation.id, content: content))
+    }
+
+    @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
+        let applicant = try await TokenRepository(database).applicant(for: request)
+        let id = try context.identifier("id", kind: "submission")
+        return SubmissionResource(
+            try await SubmissionRepository(database).withdraw(id, organisationId: applicant.organisation.id))
+    }
+
+    /// The body as a submission: 415 unless JSON, 413 over the limit, 400 malformed, 422 invalid.
+    static func content(of request: Request, context: AppRequestContext, call: Call) async throws
+        -> SubmissionContent
+    {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        let mediaType = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        else {
+            throw Problem(
+                status: .unsupportedMediaType, type: "unsupported-media-type", title: "Send JSON",
+                detail: "The body must be JSON, sent with `Content-Type: application/json`.")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return try SubmissionBody.parse(Data(buffer: buffer), maxRequest: call.rules.maxRequest)
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[Self.idempotencyKeyHeader] else { return nil }
+        guard (1...255).contains(key.count) else {
+            throw FundError.validation([
+                FieldIssue(field: "Idempotency-Key", reason: "the key must be 1 to 255 characters")
+            ])
+        }
+        return key
+    }
+}
+
+extension AppRequestContext {
+    /// A positive integer path parameter; anything else is a 404 for that kind of thing.
+    func identifier(_ name: String, kind: String) throws -> Int64 {
+        guard let text = parameters.get(name), let id = Int64(text), id > 0 else {
+            throw FundError.notFound(kind: kind, reference: parameters.get(name) ?? "")
+        }
+        return id
+    }
+}
+
+extension ResponseEncodable {
+    func response(
+        status: HTTPResponse.Status, location: String, request: Request, context: AppRequestContext
+    ) throws -> Response {
+        var response = try self.response(from: request, context: context)
+        response.status = status
+        response.headers[.location] = location
+        return response
+    }
+}

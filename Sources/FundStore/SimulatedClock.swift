@@ -1,0 +1,31 @@
+import Foundation
+import FundCore
+
+/// Moves the database clock that judges deadlines (`cfund_now()`), for tests and the demo.
+/// Production never sets it; `cfund db status` warns when it is set.
+public struct SimulatedClock: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Sets the clock to `instant`, rounded to the millisecond: binary floating point would
+    /// otherwise turn .999 into .998999, one millisecond early.
+    public func set(_ instant: Date) async throws {
+        let milliseconds = Int64((instant.timeIntervalSince1970 * 1000).rounded())
+        try await database.query(
+            """
+            INSERT INTO simulated_clock (at) VALUES ('epoch'::timestamptz + \(milliseconds) * interval '1 millisecond')
+            ON CONFLICT (singleton) DO UPDATE SET at = excluded.at
+            """)
+    }
+
+    public func clear() async throws {
+        try await database.query("DELETE FROM simulated_clock")
+    }
+
+    public func current() async throws -> Date? {
+        try await database.query("SELECT at FROM simulated_clock").decode(Date.self).first(where: { _ in true })
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// One version of a submission, as its history shows it.
+public struct SubmissionVersion: Sendable, Equatable {
+    public let version: Int
+    public let content: SubmissionContent
+    public let receivedAt: Date
+}
+
+/// A submission as the programme team lists it.
+public struct SubmissionSummary: Sendable, Equatable {
+    public let id: Int64
+    public let organisation: String
+    public let title: String
+    public let requested: Money
+    public let version: Int
+    public let receivedAt: Date
+    public let status: SubmissionStatus
+}
+
+/// Submissions in PostgreSQL. The database decides whether a change is on time (its clock,
+/// `cfund_now()`), holds the per-organisation cap, and makes idempotent retries safe; this type
+/// maps its refusals to domain errors.
+public struct SubmissionRepository: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Receives a submission; `replayed` is true when an earlier request with the same
+    /// idempotency key and content created it.
+    public func receive(
+        callId: Int64, organisationId: Int64, content: SubmissionContent, idempotencyKey: String?
+    ) async throws -> (submission: Submission, replayed: Bool) {
+        let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
+        let rows = try await database.query(
+            """
+            SELECT submission_id, replayed FROM receive_submission(
+                \(callId), \(organisationId), \(idempotencyKey), \(fingerprint), \(content.title), \(content.summary),
+                \(content.requested.cents), \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)),
+                \(content.contactName), \(content.contactEmail))
+            """)
+        guard let (id, replayed) = try await rows.decode((Int64?, Bool).self).first(where: { _ in true }), let id else {
+            throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
+        }
+        return (try await find(id, organisationId: organisationId), replayed)
+    }
+
+    /// A submission with its current version; with `organisationId`, only if it is theirs.
+    public func find(_ id: Int64, organisationId: Int64? = nil) async throws -> Submission {
+        let rows = try await database.query(
+            """
+            SELECT s.id, s.call_id, s.organisation_id, o.name, s.status, s.version, v.title, v.summary,
+                   v.requested_cents, v.total_cost_cents, v.ambitions, v.contact_name, v.contact_email,
+                   s.received_at, s.first_received_at, s.status_reasons
+            FROM submissions s
+            JOIN submission_versions v ON v.submission_id = s.id AND v.version = s.version
+            JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.id = \(id) AND (\(organisationId)::bigint IS NULL OR s.organisation_id = \(organisationId))
+            """)
+        for try await row in rows {
+            let (
+                id, callId, organisationId, organisationName, status, version, title, summary, requested, totalCost,
+                ambitions, contactName, contactEmail, receivedAt, firstReceivedAt, reasons
+            ) = try row.decode(
+                (
+                    Int64, Int64, Int64, String, String, Int, String, String, Int64, Int64, [String], String, String,
+                    Date, Date, [String]
+                ).self)
+            let content = SubmissionContent(
+                title: title, summary: summary, requested: Money(cents: requested), totalCost: Money(cents: totalCost),
+                ambitions: ambitions.compactMap(Ambition.init(rawValue:)), contactName: contactName,
+                contactEmail: contactEmail)
+            return Submission(
+                id: id, callId: callId, organisationId: organisationId, organisationName: organisationName,
+                status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
+                receivedAt: receivedAt, firstReceivedAt: firstReceivedAt, statusReasons: reasons)
+        }
+        throw FundError.notFound(kind: "submission", reference: String(id))
+    }
+
+    /// Stores a new version of an organisation's live submission, before the deadline only.
+    public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent) async throws -> Submission {
+        let rows = try await database.query(
+            """
+            WITH amended AS (
+                UPDATE submissions SET version = version + 1, received_at = cfund_now()
+                WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
+                RETURNING id, version, received_at
+            )
+            INSERT INTO submission_versions (
+                submission_id, version, title, summary, requested_cents, total_cost_cents, ambitions,
+                contact_name, contact_email, received_at)
+            SELECT id, version, \(content.title), \(content.summary), \(content.requested.cents),
+                   \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)), \(content.contactName),
+                   \(content.contactEmail), received_at
+            FROM amended
+            RETURNING version
+            """)
+        guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else {
+            throw try await whyUnchangeable(id, organisationId: organisationId)
+        }
+        return try await find(id, organisationId: organisationId)
+    }
+
+    /// Withdraws an organisation's live submission, before the deadline only.
+    public func withdraw(_ id: Int64, organisationId: Int64) async throws -> Submission {
+        let rows = try await database.query(
+            """
+            UPDATE submissions SET status = 'withdrawn', withdrawn_at = cfund_now()
+            WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
+            RETURNING id
+            """)
+        guard try await rows.decode(Int64.self).first(where: { _ in true }) != nil else {
+            throw try await whyUnchangeable(id, organisationId: organisationId)
+        }
+        return try await find(id, organisationId: organisationId)
+    }
+
+    /// Every version, oldest first.
+    public func history(_ id: Int64) async throws -> [SubmissionVersion] {
+        let rows = try await database.query(
+            """
+            SELECT version, title, summary, requested_cents, total_cost_cents, ambitions, contact_name,
+                   contact_email, received_at
+            FROM submission_versions WHERE submission_id = \(id) ORDER BY version
+            """)
+        var versions: [SubmissionVersion] = []
+        for try await (version, title, summary, requested, totalCost, ambitions, name, email, receivedAt)
+            in rows.decode(
+                (Int, String, String, Int64, Int64, [String], String, String, Date).self)
+        {
+            versions.append(
+                SubmissionVersion(
+                    version: version,
+                    content: SubmissionContent(
+                        title: title, summary: summary, requested: Money(cents: requested),
+                        totalCost: Money(cents: totalCost), ambitions: ambitions.compactMap(Ambition.init(rawValue:)),
+                        contactName: name, contactEmail: email),
+                    receivedAt: receivedAt))
+        }
+        return versions
+    }
+
+    /// A call's submissions in order of receipt.
+    public func list(callId: Int64) async throws -> [SubmissionSummary] {
+        let rows = try await database.query(
+            """
+            SELECT s.id, o.name, v.title, v.requested_cents, s.version, s.received_at, s.status
+            FROM submissions s
+            JOIN submission_versions v ON v.submission_id = s.id AND v.version = s.version
+            JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.call_id = \(callId)
+            ORDER BY s.first_received_at, s.id
+            """)
+        var summaries: [SubmissionSummary] = []
+        for try await (id, organisation, title, requested, version, receivedAt, status) in rows.decode(
+            (Int64, String, String, Int64, Int, Date, String).self)
+        {
+            summaries.append(
+                SubmissionSummary(
+                    id: id, organisation: organisation, title: title, requested: Money(cents: requested),
+                    version: version, receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
+        }
+        return summaries
+    }
+
+    /// After a refused amend or withdraw: not theirs (404) or no longer live (409).
+    private func whyUnchangeable(_ id: Int64, organisationId: Int64) async throws -> FundError {
+        let submission = try await find(id, organisationId: organisationId)
+        return .submissionNotChangeable(id: id, status: submission.status)
+    }
+}
