@@ -65,11 +65,18 @@ struct DatabaseCommand: AsyncParsableCommand {
                 print("Status:   running")
                 configuration = cluster.connection
             }
-            let states = try await Database.with(configuration, logger: database.logger) { database in
-                try await Migrator.fromSchemaFolder().status(database)
+            let (states, clock) = try await Database.with(configuration, logger: database.logger) { database in
+                let states = try await Migrator.fromSchemaFolder().status(database)
+                let hasClock = states.contains { $0.name == "submissions" && $0.appliedAt != nil }
+                return (states, hasClock ? try await SimulatedClock(database).current() : nil)
             }
             let applied = states.filter { $0.appliedAt != nil }.count
             print("Schema:   \(applied) of \(states.count) migrations applied")
+            if let clock {
+                print(
+                    "Clock:    SIMULATED at \(LocalTime.iso8601(clock, in: TimeZone(identifier: "UTC")!)); deadlines are "
+                        + "judged against it, not the real time (DELETE FROM simulated_clock to stop)")
+            }
         }
     }
 

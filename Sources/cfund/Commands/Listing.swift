@@ -33,7 +33,7 @@ struct Listing {
             cells.indices.map { index in
                 let padding = String(repeating: " ", count: widths[index] - cells[index].count)
                 return numeric[index] ? padding + cells[index] : cells[index] + padding
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "  ").trailingSpacesRemoved
         }
         return
             ([line(columns), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
@@ -75,4 +75,12 @@ indirect enum JSONValue {
 extension JSONValue {
     init(_ text: String?) { self = text.map(JSONValue.string) ?? .null }
     init(_ value: Int64?) { self = value.map(JSONValue.integer) ?? .null }
+}
+
+extension String {
+    fileprivate var trailingSpacesRemoved: String {
+        var text = Substring(self)
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
 }
