@@ -89,22 +89,31 @@ BEGIN
 END
 $$;
 
--- A new submission must arrive inside the window, and an organisation may hold no more live
--- submissions in a call than the call allows. Locking the organisation's row queues its
--- concurrent submissions, so two at once cannot both slip under the cap.
+-- How many live (not withdrawn) submissions each organisation holds in each call. Bumping
+-- the row locks it, so an organisation's concurrent submissions queue there and cannot both
+-- slip under the cap; other organisations are not held up.
+CREATE TABLE submission_counts (
+    call_id bigint NOT NULL REFERENCES calls (id),
+    organisation_id bigint NOT NULL REFERENCES organisations (id),
+    live integer NOT NULL CHECK (live >= 0),
+    PRIMARY KEY (call_id, organisation_id)
+);
+
+-- A new submission must arrive inside the window, and within the call's per-organisation cap.
 CREATE FUNCTION submissions_guard_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     cap integer;
-    live integer;
+    held integer;
 BEGIN
     PERFORM guard_call_window(NEW.call_id, NEW.received_at);
-    PERFORM 1 FROM organisations WHERE id = NEW.organisation_id FOR NO KEY UPDATE;
+    INSERT INTO submission_counts AS counts (call_id, organisation_id, live)
+    VALUES (NEW.call_id, NEW.organisation_id, 1)
+    ON CONFLICT (call_id, organisation_id) DO UPDATE SET live = counts.live + 1
+    RETURNING live INTO held;
     SELECT max_submissions_per_org INTO cap FROM calls WHERE id = NEW.call_id;
-    SELECT count(*) INTO live FROM submissions
-    WHERE call_id = NEW.call_id AND organisation_id = NEW.organisation_id AND status <> 'withdrawn';
-    IF live >= cap THEN
-        RAISE EXCEPTION 'organisation % already has % submission(s) in call %', NEW.organisation_id, live, NEW.call_id
-            USING ERRCODE = 'CF011', DETAIL = live::text;
+    IF held > cap THEN
+        RAISE EXCEPTION 'organisation % already has % submission(s) in call %', NEW.organisation_id, held - 1, NEW.call_id
+            USING ERRCODE = 'CF011', DETAIL = (held - 1)::text;
     END IF;
     RETURN NEW;
 END
@@ -114,11 +123,16 @@ CREATE TRIGGER submissions_guard_insert
 BEFORE INSERT ON submissions
 FOR EACH ROW EXECUTE FUNCTION submissions_guard_insert();
 
--- Amendments (new versions) and withdrawals happen only inside the window.
+-- Amendments (new versions) and withdrawals happen only inside the window; a withdrawal
+-- frees the organisation's place under the cap.
 CREATE FUNCTION submissions_guard_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.version <> OLD.version OR (NEW.status = 'withdrawn' AND OLD.status <> 'withdrawn') THEN
         PERFORM guard_call_window(OLD.call_id, cfund_now());
+    END IF;
+    IF NEW.status = 'withdrawn' AND OLD.status <> 'withdrawn' THEN
+        UPDATE submission_counts SET live = live - 1
+        WHERE call_id = OLD.call_id AND organisation_id = OLD.organisation_id;
     END IF;
     RETURN NEW;
 END
