@@ -142,15 +142,18 @@ CREATE TRIGGER submissions_guard_change
 BEFORE UPDATE ON submissions
 FOR EACH ROW EXECUTE FUNCTION submissions_guard_change();
 
--- Receives a new submission in one round trip. With an idempotency key, a retry of the same
--- request returns the first submission (replayed = true) and a different request under the
+-- Receives a new submission in one round trip and returns what was stored. With an idempotency
+-- key, a retry of the same request returns the first submission (replayed = true) and a different request under the
 -- same key is refused (CF020). A concurrent request with the same key waits on the key's
 -- unique index until the first commits, then replays it.
 CREATE FUNCTION receive_submission(
     p_call_id bigint, p_organisation_id bigint, p_key text, p_request_sha256 text,
     p_title text, p_summary text, p_requested_cents bigint, p_total_cost_cents bigint, p_ambitions text[],
     p_contact_name text, p_contact_email text
-) RETURNS TABLE (submission_id bigint, replayed boolean) LANGUAGE plpgsql AS $$
+) RETURNS TABLE (
+    submission_id bigint, replayed boolean, version integer, status text, received_at timestamptz,
+    first_received_at timestamptz
+) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     existing record;
@@ -168,7 +171,8 @@ BEGIN
                 RAISE EXCEPTION 'idempotency key % reused with another request', p_key
                     USING ERRCODE = 'CF020', DETAIL = p_key;
             END IF;
-            RETURN QUERY SELECT existing.submission_id, true;
+            RETURN QUERY SELECT s.id, true, s.version, s.status, s.received_at, s.first_received_at
+                FROM submissions s WHERE s.id = existing.submission_id;
             RETURN;
         END IF;
     END IF;
@@ -185,6 +189,6 @@ BEGIN
         UPDATE idempotency_keys k SET submission_id = new_id
         WHERE k.organisation_id = p_organisation_id AND k.key = p_key;
     END IF;
-    RETURN QUERY SELECT new_id, false;
+    RETURN QUERY SELECT new_id, false, 1, 'submitted'::text, received, received;
 END
 $$;

@@ -43,7 +43,7 @@ struct SubmissionsController {
             guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
             let key = try Self.idempotencyKey(request)
             let (submission, replayed) = try await SubmissionRepository(database).receive(
-                callId: call.id, organisationId: applicant.organisation.id, content: content, idempotencyKey: key)
+                callId: call.id, organisation: applicant.organisation, content: content, idempotencyKey: key)
             if !replayed { Self.accepted.increment() }
             return try SubmissionResource(submission).response(
                 status: replayed ? .ok : .created, location: "/v1/submissions/\(submission.id)", request: request,

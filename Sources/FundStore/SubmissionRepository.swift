@@ -33,20 +33,28 @@ public struct SubmissionRepository: Sendable {
     /// Receives a submission; `replayed` is true when an earlier request with the same
     /// idempotency key and content created it.
     public func receive(
-        callId: Int64, organisationId: Int64, content: SubmissionContent, idempotencyKey: String?
+        callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
         let rows = try await database.query(
             """
-            SELECT submission_id, replayed FROM receive_submission(
-                \(callId), \(organisationId), \(idempotencyKey), \(fingerprint), \(content.title), \(content.summary),
+            SELECT submission_id, replayed, version, status, received_at, first_received_at FROM receive_submission(
+                \(callId), \(organisation.id), \(idempotencyKey), \(fingerprint), \(content.title), \(content.summary),
                 \(content.requested.cents), \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)),
                 \(content.contactName), \(content.contactEmail))
             """)
-        guard let (id, replayed) = try await rows.decode((Int64?, Bool).self).first(where: { _ in true }), let id else {
-            throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
+        for try await (id, replayed, version, status, receivedAt, firstReceivedAt) in rows.decode(
+            (Int64, Bool, Int, String, Date, Date).self)
+        {
+            // A replay may have been amended since: show what is stored, not what was resent.
+            if replayed { return (try await find(id, organisationId: organisation.id), true) }
+            let submission = Submission(
+                id: id, callId: callId, organisationId: organisation.id, organisationName: organisation.name,
+                status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
+                receivedAt: receivedAt, firstReceivedAt: firstReceivedAt)
+            return (submission, false)
         }
-        return (try await find(id, organisationId: organisationId), replayed)
+        throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
     }
 
     /// A submission with its current version; with `organisationId`, only if it is theirs.

@@ -45,8 +45,9 @@ struct SubmissionCLITests {
                 totalCost: Money(cents: 9_000_000), ambitions: [.talentsAndTerritories], contactName: "Camille",
                 contactEmail: "camille@example.org")
             let submissions = SubmissionRepository(database)
+            let lyon = try await OrganisationRepository(database).find(String(fixture.lyon))
             let (submission, _) = try await submissions.receive(
-                callId: fixture.callId, organisationId: fixture.lyon, content: content, idempotencyKey: nil)
+                callId: fixture.callId, organisation: lyon, content: content, idempotencyKey: nil)
             var revised = content
             revised.title = "Tremplin Lyon, revised"
             _ = try await submissions.amend(submission.id, organisationId: fixture.lyon, content: revised)

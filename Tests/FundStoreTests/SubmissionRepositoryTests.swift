@@ -16,12 +16,13 @@ struct SubmissionRepositoryTests {
         try await withTestDatabase { database in
             let fixture = try await IntakeFixture.make(database)
             let submissions = SubmissionRepository(database)
+            let lyon = try await OrganisationRepository(database).find(String(fixture.lyon))
             for round in 0..<15 {
                 let outcomes = await withTaskGroup(of: Bool.self) { group in
                     for _ in 0..<3 {
                         group.addTask {
                             (try? await submissions.receive(
-                                callId: fixture.callId, organisationId: fixture.lyon, content: Self.content,
+                                callId: fixture.callId, organisation: lyon, content: Self.content,
                                 idempotencyKey: nil)) != nil
                         }
                     }
