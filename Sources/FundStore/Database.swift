@@ -83,6 +83,22 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs one query and collects its rows. PostgreSQL reports some errors (a trigger's or a
+    /// function's) only once rows stream in; collecting here maps those too.
+    public func rows(_ query: PostgresQuery, mapErrors: Bool = true, file: String = #fileID, line: Int = #line)
+        async throws -> [PostgresRow]
+    {
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.query(query, logger: logger, file: file, line: line) {
+                rows.append(row)
+            }
+            return rows
+        } catch {
+            throw mapErrors ? Self.domainError(error) : error
+        }
+    }
+
     /// Turns a PostgreSQL error into the domain error it stands for; other errors pass through.
     public static func domainError(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }

@@ -36,131 +36,124 @@ public struct SubmissionRepository: Sendable {
         callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
-        let rows = try await database.query(
-            """
+        let query: PostgresQuery = """
             SELECT submission_id, replayed, version, status, received_at, first_received_at FROM receive_submission(
                 \(callId), \(organisation.id), \(idempotencyKey), \(fingerprint), \(content.title), \(content.summary),
                 \(content.requested.cents), \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)),
                 \(content.contactName), \(content.contactEmail))
-            """)
-        for try await (id, replayed, version, status, receivedAt, firstReceivedAt) in rows.decode(
-            (Int64, Bool, Int, String, Date, Date).self)
-        {
-            // A replay may have been amended since: show what is stored, not what was resent.
-            if replayed { return (try await find(id, organisationId: organisation.id), true) }
-            let submission = Submission(
-                id: id, callId: callId, organisationId: organisation.id, organisationName: organisation.name,
-                status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
-                receivedAt: receivedAt, firstReceivedAt: firstReceivedAt)
-            return (submission, false)
+            """
+        let rows: [PostgresRow]
+        do {
+            rows = try await database.rows(query, mapErrors: false)
+        } catch let error as PSQLError where error.isUniqueViolation {
+            // Another request with this key committed first: running again replays it.
+            rows = try await database.rows(query)
+        } catch {
+            throw Database.domainError(error)
         }
-        throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
+        guard let row = rows.first else {
+            throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
+        }
+        let (id, replayed, version, status, receivedAt, firstReceivedAt) = try row.decode(
+            (Int64, Bool, Int, String, Date, Date).self)
+        // A replay may have been amended since: show what is stored, not what was resent.
+        if replayed { return (try await find(id, organisationId: organisation.id), true) }
+        let submission = Submission(
+            id: id, callId: callId, organisationId: organisation.id, organisationName: organisation.name,
+            status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
+            receivedAt: receivedAt, firstReceivedAt: firstReceivedAt)
+        return (submission, false)
     }
 
     /// A submission with its current version; with `organisationId`, only if it is theirs.
     public func find(_ id: Int64, organisationId: Int64? = nil) async throws -> Submission {
-        let rows = try await database.query(
+        let rows = try await database.rows(
             """
-            SELECT s.id, s.call_id, s.organisation_id, o.name, s.status, s.version, v.title, v.summary,
-                   v.requested_cents, v.total_cost_cents, v.ambitions, v.contact_name, v.contact_email,
+            SELECT s.id, s.call_id, s.organisation_id, o.name, s.status, s.version, s.title, s.summary,
+                   s.requested_cents, s.total_cost_cents, s.ambitions, s.contact_name, s.contact_email,
                    s.received_at, s.first_received_at, s.status_reasons
-            FROM submissions s
-            JOIN submission_versions v ON v.submission_id = s.id AND v.version = s.version
-            JOIN organisations o ON o.id = s.organisation_id
+            FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.id = \(id) AND (\(organisationId)::bigint IS NULL OR s.organisation_id = \(organisationId))
             """)
-        for try await row in rows {
-            let (
-                id, callId, organisationId, organisationName, status, version, title, summary, requested, totalCost,
-                ambitions, contactName, contactEmail, receivedAt, firstReceivedAt, reasons
-            ) = try row.decode(
-                (
-                    Int64, Int64, Int64, String, String, Int, String, String, Int64, Int64, [String], String, String,
-                    Date, Date, [String]
-                ).self)
-            let content = SubmissionContent(
-                title: title, summary: summary, requested: Money(cents: requested), totalCost: Money(cents: totalCost),
-                ambitions: ambitions.compactMap(Ambition.init(rawValue:)), contactName: contactName,
-                contactEmail: contactEmail)
-            return Submission(
-                id: id, callId: callId, organisationId: organisationId, organisationName: organisationName,
-                status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
-                receivedAt: receivedAt, firstReceivedAt: firstReceivedAt, statusReasons: reasons)
-        }
-        throw FundError.notFound(kind: "submission", reference: String(id))
+        guard let row = rows.first else { throw FundError.notFound(kind: "submission", reference: String(id)) }
+        let (
+            _, callId, owner, organisationName, status, version, title, summary, requested, totalCost,
+            ambitions, contactName, contactEmail, receivedAt, firstReceivedAt, reasons
+        ) = try row.decode(
+            (
+                Int64, Int64, Int64, String, String, Int, String, String, Int64, Int64, [String], String, String,
+                Date, Date, [String]
+            ).self)
+        let content = SubmissionContent(
+            title: title, summary: summary, requested: Money(cents: requested), totalCost: Money(cents: totalCost),
+            ambitions: ambitions.compactMap(Ambition.init(rawValue:)), contactName: contactName,
+            contactEmail: contactEmail)
+        return Submission(
+            id: id, callId: callId, organisationId: owner, organisationName: organisationName,
+            status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
+            receivedAt: receivedAt, firstReceivedAt: firstReceivedAt, statusReasons: reasons)
     }
 
-    /// Stores a new version of an organisation's live submission, before the deadline only.
+    /// Stores a new version of an organisation's live submission, before the deadline only; the
+    /// database keeps the version it replaces.
     public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent) async throws -> Submission {
-        let rows = try await database.query(
+        let rows = try await database.rows(
             """
-            WITH amended AS (
-                UPDATE submissions SET version = version + 1, received_at = cfund_now()
-                WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
-                RETURNING id, version, received_at
-            )
-            INSERT INTO submission_versions (
-                submission_id, version, title, summary, requested_cents, total_cost_cents, ambitions,
-                contact_name, contact_email, received_at)
-            SELECT id, version, \(content.title), \(content.summary), \(content.requested.cents),
-                   \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)), \(content.contactName),
-                   \(content.contactEmail), received_at
-            FROM amended
-            RETURNING version
+            UPDATE submissions SET version = version + 1, received_at = cfund_now(), title = \(content.title),
+                summary = \(content.summary), requested_cents = \(content.requested.cents),
+                total_cost_cents = \(content.totalCost.cents), ambitions = \(content.ambitions.map(\.rawValue)),
+                contact_name = \(content.contactName), contact_email = \(content.contactEmail)
+            WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
+            RETURNING id
             """)
-        guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else {
-            throw try await whyUnchangeable(id, organisationId: organisationId)
-        }
+        guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
 
     /// Withdraws an organisation's live submission, before the deadline only.
     public func withdraw(_ id: Int64, organisationId: Int64) async throws -> Submission {
-        let rows = try await database.query(
+        let rows = try await database.rows(
             """
             UPDATE submissions SET status = 'withdrawn', withdrawn_at = cfund_now()
             WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
             RETURNING id
             """)
-        guard try await rows.decode(Int64.self).first(where: { _ in true }) != nil else {
-            throw try await whyUnchangeable(id, organisationId: organisationId)
-        }
+        guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
 
-    /// Every version, oldest first.
+    /// Every version, oldest first, the current one last.
     public func history(_ id: Int64) async throws -> [SubmissionVersion] {
-        let rows = try await database.query(
+        let rows = try await database.rows(
             """
             SELECT version, title, summary, requested_cents, total_cost_cents, ambitions, contact_name,
                    contact_email, received_at
-            FROM submission_versions WHERE submission_id = \(id) ORDER BY version
+            FROM submission_versions WHERE submission_id = \(id)
+            UNION ALL
+            SELECT version, title, summary, requested_cents, total_cost_cents, ambitions, contact_name,
+                   contact_email, received_at
+            FROM submissions WHERE id = \(id)
+            ORDER BY version
             """)
-        var versions: [SubmissionVersion] = []
-        for try await (version, title, summary, requested, totalCost, ambitions, name, email, receivedAt)
-            in rows.decode(
+        return try rows.map { row in
+            let (version, title, summary, requested, totalCost, ambitions, name, email, receivedAt) = try row.decode(
                 (Int, String, String, Int64, Int64, [String], String, String, Date).self)
-        {
-            versions.append(
-                SubmissionVersion(
-                    version: version,
-                    content: SubmissionContent(
-                        title: title, summary: summary, requested: Money(cents: requested),
-                        totalCost: Money(cents: totalCost), ambitions: ambitions.compactMap(Ambition.init(rawValue:)),
-                        contactName: name, contactEmail: email),
-                    receivedAt: receivedAt))
+            return SubmissionVersion(
+                version: version,
+                content: SubmissionContent(
+                    title: title, summary: summary, requested: Money(cents: requested),
+                    totalCost: Money(cents: totalCost), ambitions: ambitions.compactMap(Ambition.init(rawValue:)),
+                    contactName: name, contactEmail: email),
+                receivedAt: receivedAt)
         }
-        return versions
     }
 
     /// A call's submissions in order of receipt.
     public func list(callId: Int64) async throws -> [SubmissionSummary] {
         let rows = try await database.query(
             """
-            SELECT s.id, o.name, v.title, v.requested_cents, s.version, s.received_at, s.status
-            FROM submissions s
-            JOIN submission_versions v ON v.submission_id = s.id AND v.version = s.version
-            JOIN organisations o ON o.id = s.organisation_id
+            SELECT s.id, o.name, s.title, s.requested_cents, s.version, s.received_at, s.status
+            FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.call_id = \(callId)
             ORDER BY s.first_received_at, s.id
             """)

@@ -107,7 +107,6 @@ struct IntakeTests {
             #expect(statuses.filter { $0 == .created }.count == 1)
             #expect(statuses.filter { $0 == .ok }.count == 19)
             #expect(try await Self.rows(database, "SELECT count(*)::bigint FROM submissions") == 1)
-            #expect(try await Self.rows(database, "SELECT count(*)::bigint FROM submission_versions") == 1)
         }
     }
 
