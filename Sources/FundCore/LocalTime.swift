@@ -54,6 +54,7 @@ public enum LocalTime {
     /// for UTC), for JSON and receipts.
     public static func iso8601(_ instant: Date, in zone: TimeZone) -> String {
         let (second, millis) = wholeMilliseconds(instant)
+        if ["UTC", "GMT"].contains(zone.identifier) { return utcISO8601(second, millis) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: second)
@@ -73,6 +74,25 @@ public enum LocalTime {
         let totalMilliseconds = (instant.timeIntervalSince1970 * 1000).rounded()
         let wholeSeconds = (totalMilliseconds / 1000).rounded(.down)
         return (Date(timeIntervalSince1970: wholeSeconds), Int(totalMilliseconds - wholeSeconds * 1000))
+    }
+
+    /// UTC by arithmetic (days to civil date, after Howard Hinnant), sparing Foundation's
+    /// calendar on the intake's hot path.
+    static func utcISO8601(_ second: Date, _ millis: Int) -> String {
+        let seconds = Int(second.timeIntervalSince1970)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):"
+            + "\(pad(secondOfDay % 60)).\(pad(millis, 3))Z"
     }
 
     static func pad(_ value: Int, _ width: Int = 2) -> String {

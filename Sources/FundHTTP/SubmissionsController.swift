@@ -35,10 +35,11 @@ struct SubmissionsController {
         do {
             let applicant = try await TokenRepository(database).applicant(for: request)
             let callId = try context.identifier("callId", kind: "call")
-            let call = try await calls.call(callId, database: database)
+            let entry = try await calls.entry(callId, database: database)
+            let call = entry.call
             let content = try await Self.content(of: request, context: context, call: call)
             let reasons = Eligibility.reasons(
-                for: applicant.organisation, rules: call.rules, deadlineDay: call.deadlineDay,
+                for: applicant.organisation, rules: call.rules, deadlineDay: entry.deadlineDay,
                 requested: content.requested)
             guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
             let key = try Self.idempotencyKey(request)

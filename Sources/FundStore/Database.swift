@@ -99,6 +99,20 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs a statement prepared once per connection (no parsing or planning per request) and
+    /// collects its rows, mapping errors like `rows(_:)`.
+    public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, mapErrors: Bool = true)
+        async throws -> [Statement.Row]
+    {
+        do {
+            var rows: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw mapErrors ? Self.domainError(error) : error
+        }
+    }
+
     /// Turns a PostgreSQL error into the domain error it stands for; other errors pass through.
     public static func domainError(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }

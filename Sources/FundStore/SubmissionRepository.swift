@@ -36,26 +36,21 @@ public struct SubmissionRepository: Sendable {
         callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
-        let query: PostgresQuery = """
-            SELECT submission_id, replayed, version, status, received_at, first_received_at FROM receive_submission(
-                \(callId), \(organisation.id), \(idempotencyKey), \(fingerprint), \(content.title), \(content.summary),
-                \(content.requested.cents), \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)),
-                \(content.contactName), \(content.contactEmail))
-            """
-        let rows: [PostgresRow]
+        let statement = ReceiveStatement(
+            callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
+            content: content)
+        let rows: [ReceiveStatement.Row]
         do {
-            rows = try await database.rows(query, mapErrors: false)
+            rows = try await database.execute(statement, mapErrors: false)
         } catch let error as PSQLError where error.isUniqueViolation {
             // Another request with this key committed first: running again replays it.
-            rows = try await database.rows(query)
+            rows = try await database.execute(statement)
         } catch {
             throw Database.domainError(error)
         }
-        guard let row = rows.first else {
+        guard let (id, replayed, version, status, receivedAt, firstReceivedAt) = rows.first else {
             throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
         }
-        let (id, replayed, version, status, receivedAt, firstReceivedAt) = try row.decode(
-            (Int64, Bool, Int, String, Date, Date).self)
         // A replay may have been amended since: show what is stored, not what was resent.
         if replayed { return (try await find(id, organisationId: organisation.id), true) }
         let submission = Submission(
@@ -174,4 +169,40 @@ public struct SubmissionRepository: Sendable {
         let submission = try await find(id, organisationId: organisationId)
         return .submissionNotChangeable(id: id, status: submission.status)
     }
+}
+
+/// The intake's hot path, prepared once per connection.
+struct ReceiveStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT submission_id, replayed, version, status, received_at, first_received_at
+        FROM receive_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .int8, .int8, .text, .text, .text, .text, .int8, .int8, .textArray, .text, .text,
+    ]
+    typealias Row = (Int64, Bool, Int, String, Date, Date)
+
+    let callId: Int64
+    let organisationId: Int64
+    let key: String?
+    let fingerprint: String
+    let content: SubmissionContent
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 11)
+        bindings.append(callId)
+        bindings.append(organisationId)
+        if let key { bindings.append(key) } else { bindings.appendNull() }
+        bindings.append(fingerprint)
+        bindings.append(content.title)
+        bindings.append(content.summary)
+        bindings.append(content.requested.cents)
+        bindings.append(content.totalCost.cents)
+        bindings.append(content.ambitions.map(\.rawValue))
+        bindings.append(content.contactName)
+        bindings.append(content.contactEmail)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -87,18 +87,8 @@ public struct TokenRepository: Sendable {
     public func authenticate(_ token: String) async throws -> Applicant? {
         guard token.hasPrefix(Self.prefix), token.count < 200 else { return nil }
         let hash = Digest.sha256(token)
-        let rows = try await database.query(
-            """
-            SELECT t.id, t.token_sha256, o.id, o.name, o.kind, o.city, o.country,
-                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
-            FROM organisation_tokens t
-            JOIN organisations o ON o.id = t.organisation_id
-            LEFT JOIN label_periods l ON l.organisation_id = o.id
-            WHERE t.token_sha256 = \(hash) AND t.revoked_at IS NULL
-            GROUP BY t.id, o.id
-            """)
-        for try await (tokenId, stored, id, name, kind, city, country, labels) in rows.decode(
-            (Int64, String, Int64, String, String, String, String, String).self)
+        for (tokenId, stored, id, name, kind, city, country, labels) in try await database.execute(
+            AuthenticateStatement(hash: hash))
         {
             // The lookup goes by hash; comparing again without early exit keeps timing flat.
             guard Digest.constantTimeEqual(stored, hash) else { return nil }
@@ -108,4 +98,28 @@ public struct TokenRepository: Sendable {
         }
         return nil
     }
+}
+
+/// Every API request runs this lookup, so it is prepared once per connection.
+struct AuthenticateStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT t.id, t.token_sha256, o.id, o.name, o.kind, o.city, o.country,
+               coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+        FROM organisation_tokens t
+        JOIN organisations o ON o.id = t.organisation_id
+        LEFT JOIN label_periods l ON l.organisation_id = o.id
+        WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL
+        GROUP BY t.id, o.id
+        """
+    typealias Row = (Int64, String, Int64, String, String, String, String, String)
+
+    let hash: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(hash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

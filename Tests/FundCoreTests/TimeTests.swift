@@ -73,3 +73,29 @@ struct TimeTests {
         #expect(throws: FundError.self) { try DayRange(parsing: "2024-01-01") }
     }
 }
+
+@Suite("UTC timestamps")
+struct UTCTimestampTests {
+    @Test func arithmeticMatchesTheCalendarAcrossCenturiesAndLeapDays() {
+        let utc = TimeZone(identifier: "UTC")!
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        var generator = SystemRandomNumberGenerator()
+        // Paris kept local mean time (+00:09:21) until 1911; offsets in whole minutes start after.
+        let samples: [Double] =
+            [0, -1, 951_782_400, 4_107_542_399.999, 1_734_303_599.999, -1_000_000_000]
+            + (0..<500).map { _ in
+                Double(Int64.random(in: -1_700_000_000_000...4_000_000_000_000, using: &generator)) / 1000
+            }
+        for seconds in samples {
+            let instant = Date(timeIntervalSince1970: seconds)
+            let fast = LocalTime.iso8601(instant, in: utc)
+            // Paris's calendar path, shifted back to UTC, must name the same instant.
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            #expect(
+                formatter.date(from: fast) == formatter.date(from: LocalTime.iso8601(instant, in: paris)),
+                "\(seconds)")
+        }
+        #expect(LocalTime.iso8601(Date(timeIntervalSince1970: 951_782_400), in: utc) == "2000-02-29T00:00:00.000Z")
+    }
+}
