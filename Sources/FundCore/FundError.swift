@@ -38,6 +38,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case idempotencyConflict(key: String)
     case unauthorized(String)
     case submissionNotChangeable(id: Int64, status: SubmissionStatus)
+    case reviewFinal(assignmentId: Int64)
+    case assignmentImpossible([String])
 
     public var description: String {
         switch self {
@@ -87,6 +89,11 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
             return message
         case .submissionNotChangeable(let id, let status):
             return "Submission \(id) is \(status.rawValue) and can no longer be amended or withdrawn."
+        case .reviewFinal(let id):
+            return "The review of assignment \(id) is final; ask the programme team to reopen it "
+                + "(cfund review reopen \(id) --reason ...)."
+        case .assignmentImpossible(let reasons):
+            return "Nothing was assigned: " + reasons.joined(separator: "; ") + "."
         case .database(let message), .databaseUnavailable(let message):
             return message
         case .cluster(let message):

@@ -119,3 +119,36 @@ public enum Scoring {
             unfundableReasons: reasons)
     }
 }
+
+/// Checks a reviewer's scores against the grid before anything is stored.
+public enum ReviewValidation {
+    /// - Parameter final: a final review must score every criterion; a draft may be partial.
+    public static func issues(scores: [String: Double], grid: ScoringGrid, final: Bool) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        let criteria = Dictionary(uniqueKeysWithValues: grid.criteria.map { ($0.key, $0) })
+        for key in scores.keys.sorted() where criteria[key] == nil {
+            issues.append(
+                FieldIssue(
+                    field: key,
+                    reason: "not a criterion of this call; use \(grid.criteria.map(\.key).joined(separator: ", "))"))
+        }
+        for criterion in grid.criteria {
+            guard let score = scores[criterion.key] else {
+                if final {
+                    issues.append(FieldIssue(field: criterion.key, reason: "a final review scores every criterion"))
+                }
+                continue
+            }
+            if score < criterion.min || score > criterion.max {
+                issues.append(
+                    FieldIssue(
+                        field: criterion.key,
+                        reason: "\(score) is off the scale \(criterion.min)..\(criterion.max)"))
+            } else if !criterion.accepts(score) {
+                issues.append(
+                    FieldIssue(field: criterion.key, reason: "\(score) is off-step; scores go by \(criterion.step)"))
+            }
+        }
+        return issues
+    }
+}

@@ -125,7 +125,7 @@ public enum SubmissionValidation {
         if content.contactName.trimmingWhitespace().isEmpty {
             issues.append(FieldIssue(field: "contact.name", reason: "the contact's name is empty"))
         }
-        if !isEmail(content.contactEmail) {
+        if !isEmailAddress(content.contactEmail) {
             issues.append(
                 FieldIssue(field: "contact.email", reason: "\"\(content.contactEmail)\" is not an email address"))
         }
@@ -133,7 +133,7 @@ public enum SubmissionValidation {
     }
 
     /// One "@", something before it, a dotted domain after it, no spaces.
-    static func isEmail(_ text: String) -> Bool {
+    public static func isEmailAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, text.count <= 254, !text.contains(where: \.isWhitespace) else {
             return false

@@ -54,6 +54,10 @@ public struct Problem: HTTPResponseError, Sendable {
             self.init(
                 status: .conflict, type: "idempotency-conflict", title: "Idempotency-Key reused",
                 detail: error.description)
+        case .reviewFinal:
+            self.init(status: .conflict, type: "review-final", title: "The review is final", detail: error.description)
+        case .assignmentImpossible:
+            self.init(status: .conflict, type: "conflict", title: "Conflict", detail: error.description)
         case .submissionNotChangeable:
             self.init(
                 status: .conflict, type: "submission-not-changeable", title: "Submission cannot change",

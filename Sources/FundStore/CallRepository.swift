@@ -83,10 +83,13 @@ public struct CallRepository: Sendable {
         return try await find(String(call.id))
     }
 
-    /// Closes an open call. Before the deadline this cuts applicants off, so it needs `early`.
-    public func close(_ reference: String, early: Bool = false) async throws -> Call {
+    /// Closes an open call and re-checks every live submission's eligibility, marking failures
+    /// `ineligible` with their reasons. Before the deadline this cuts applicants off, so it needs
+    /// `early`.
+    @discardableResult
+    public func close(_ reference: String, early: Bool = false) async throws -> (call: Call, ineligible: Int) {
         let call = try await find(reference)
-        try await database.transaction { connection in
+        let ineligible: Int = try await database.transaction { connection in
             let rows = try await connection.query(
                 "SELECT cfund_now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
             let stillOpen = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
@@ -101,8 +104,55 @@ public struct CallRepository: Sendable {
             }
             try await connection.query(
                 "UPDATE calls SET status = 'closed' WHERE id = \(call.id)", logger: database.logger)
+            return try await Self.recheckEligibility(call, connection: connection, database: database)
         }
-        return try await find(String(call.id))
+        return (try await find(String(call.id)), ineligible)
+    }
+
+    /// Moves a closed call to `reviewing`; closes it first (with the re-check) when it is still
+    /// open but its deadline has passed, as every step after the deadline does.
+    public func startReviewing(_ call: Call) async throws -> Call {
+        var call = call
+        if call.status == .open { call = try await close(String(call.id)).call }
+        if call.status == .closed {
+            try await database.query("UPDATE calls SET status = 'reviewing' WHERE id = \(call.id)")
+            call = try await find(id: call.id)
+        }
+        guard call.status == .reviewing else {
+            throw FundError.invalidTransition(call: call.title, from: call.status, to: .reviewing)
+        }
+        return call
+    }
+
+    /// Re-runs the eligibility rules on every live submission at closing; failures become
+    /// `ineligible` with their reasons.
+    static func recheckEligibility(_ call: Call, connection: PostgresConnection, database: Database) async throws -> Int
+    {
+        let rows = try await connection.query(
+            """
+            SELECT s.id, s.requested_cents, o.id, o.name, o.kind, o.city, o.country,
+                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+            FROM submissions s JOIN organisations o ON o.id = s.organisation_id
+            LEFT JOIN label_periods l ON l.organisation_id = o.id
+            WHERE s.call_id = \(call.id) AND s.status = 'submitted'
+            GROUP BY s.id, o.id
+            """, logger: database.logger)
+        var failures: [(Int64, [String])] = []
+        for try await (id, requested, organisationId, name, kind, city, country, labels) in rows.decode(
+            (Int64, Int64, Int64, String, String, String, String, String).self)
+        {
+            let organisation = try OrganisationRepository.organisation(
+                organisationId, name, kind, city, country, labels)
+            let reasons = Eligibility.reasons(
+                for: organisation, rules: call.rules, deadlineDay: call.deadlineDay, requested: Money(cents: requested))
+            if !reasons.isEmpty { failures.append((id, reasons)) }
+        }
+        for (id, reasons) in failures {
+            try await connection.query(
+                "UPDATE submissions SET status = 'ineligible', status_reasons = \(reasons) WHERE id = \(id)",
+                logger: database.logger)
+        }
+        return failures.count
     }
 
     private func calls(matching reference: String?, status: CallStatus?) async throws -> [Call] {

@@ -159,6 +159,13 @@ public struct Database: Sendable {
             return FundError.notEligible(reasons: [
                 "the organisation already has \(live) live submission(s) in this call, the most it allows"
             ])
+        case "CF030":
+            return FundError.validation([
+                FieldIssue(
+                    field: "assignment", reason: "the reviewer is conflicted with this submission's organisation")
+            ])
+        case "CF031":
+            return FundError.reviewFinal(assignmentId: Int64(detail ?? "") ?? 0)
         case "CF020":
             return FundError.idempotencyConflict(key: detail ?? "")
         case "23505":

@@ -17,14 +17,27 @@ public struct Applicant: Sendable, Equatable {
     public let organisation: Organisation
 }
 
-/// Organisation API tokens: `cft_` and 43 characters of base64url (256 random bits); only the
-/// SHA-256 is stored, so a leaked database does not leak tokens.
+/// API tokens: a prefix (`cft_` for organisations, `cfr_` for reviewers) and 43 characters of
+/// base64url (256 random bits); only the SHA-256 is stored, so a leaked database does not leak
+/// tokens.
 public struct TokenRepository: Sendable {
-    public static let prefix = "cft_"
-    let database: Database
+    /// Who a token speaks for; each has its own table and prefix.
+    public enum Holder: Sendable {
+        case organisation
+        case reviewer
 
-    public init(_ database: Database) {
+        var prefix: String { self == .organisation ? "cft_" : "cfr_" }
+        var table: String { self == .organisation ? "organisation_tokens" : "reviewer_tokens" }
+        var column: String { self == .organisation ? "organisation_id" : "reviewer_id" }
+    }
+
+    public static let prefix = Holder.organisation.prefix
+    let database: Database
+    let holder: Holder
+
+    public init(_ database: Database, holder: Holder = .organisation) {
         self.database = database
+        self.holder = holder
     }
 
     /// A new random token; shown once to the admin, then only its hash exists.
@@ -37,41 +50,46 @@ public struct TokenRepository: Sendable {
         return prefix + encoded
     }
 
-    /// Issues a token for an organisation and returns it with its id.
-    public func issue(for organisationId: Int64) async throws -> (id: Int64, token: String) {
-        let token = Self.generate()
-        let hint = String(token.prefix(Self.prefix.count + 4)) + "…"
-        let rows = try await database.query(
-            """
-            INSERT INTO organisation_tokens (organisation_id, token_sha256, hint)
-            VALUES (\(organisationId), \(Digest.sha256(token)), \(hint))
-            RETURNING id
-            """)
+    /// Issues a token for an organisation (or reviewer) and returns it with its id.
+    public func issue(for holderId: Int64) async throws -> (id: Int64, token: String) {
+        let token = Self.generate(prefix: holder.prefix)
+        let hint = String(token.prefix(holder.prefix.count + 4)) + "…"
+        var query = PostgresQuery(
+            unsafeSQL:
+                "INSERT INTO \(holder.table) (\(holder.column), token_sha256, hint) VALUES ($1, $2, $3) RETURNING id")
+        try query.binds.append(holderId, context: .default)
+        try query.binds.append(Digest.sha256(token), context: .default)
+        try query.binds.append(hint, context: .default)
+        let rows = try await database.query(query)
         guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
             throw FundError.database("The token was not stored; try again.")
         }
         return (id, token)
     }
 
-    /// Revokes one of an organisation's tokens; it stops working at once.
-    public func revoke(tokenId: Int64, of organisationId: Int64) async throws {
-        let rows = try await database.query(
-            """
-            UPDATE organisation_tokens SET revoked_at = coalesce(revoked_at, now())
-            WHERE id = \(tokenId) AND organisation_id = \(organisationId)
-            RETURNING id
-            """)
+    /// Revokes one of a holder's tokens; it stops working at once.
+    public func revoke(tokenId: Int64, of holderId: Int64) async throws {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE \(holder.table) SET revoked_at = coalesce(revoked_at, now())
+                WHERE id = $1 AND \(holder.column) = $2 RETURNING id
+                """)
+        try query.binds.append(tokenId, context: .default)
+        try query.binds.append(holderId, context: .default)
+        let rows = try await database.query(query)
         guard try await rows.decode(Int64.self).first(where: { _ in true }) != nil else {
             throw FundError.notFound(kind: "token", reference: String(tokenId))
         }
     }
 
-    public func list(for organisationId: Int64) async throws -> [TokenInfo] {
-        let rows = try await database.query(
-            """
-            SELECT id, organisation_id, hint, created_at, revoked_at FROM organisation_tokens
-            WHERE organisation_id = \(organisationId) ORDER BY id
-            """)
+    public func list(for holderId: Int64) async throws -> [TokenInfo] {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, \(holder.column), hint, created_at, revoked_at FROM \(holder.table)
+                WHERE \(holder.column) = $1 ORDER BY id
+                """)
+        try query.binds.append(holderId, context: .default)
+        let rows = try await database.query(query)
         var tokens: [TokenInfo] = []
         for try await (id, organisationId, hint, createdAt, revokedAt) in rows.decode(
             (Int64, Int64, String, Date, Date?).self)
@@ -81,6 +99,18 @@ public struct TokenRepository: Sendable {
                     id: id, organisationId: organisationId, hint: hint, createdAt: createdAt, revokedAt: revokedAt))
         }
         return tokens
+    }
+
+    /// The reviewer a live reviewer token belongs to; nil for unknown or revoked tokens.
+    public func authenticateReviewer(_ token: String) async throws -> Int64? {
+        guard token.hasPrefix(Holder.reviewer.prefix), token.count < 200 else { return nil }
+        let hash = Digest.sha256(token)
+        let rows = try await database.rows(
+            "SELECT reviewer_id, token_sha256 FROM reviewer_tokens WHERE token_sha256 = \(hash) AND revoked_at IS NULL")
+        guard let (reviewerId, stored) = try rows.first?.decode((Int64, String).self),
+            Digest.constantTimeEqual(stored, hash)
+        else { return nil }
+        return reviewerId
     }
 
     /// The organisation a live token belongs to, with its labels; nil for unknown or revoked tokens.

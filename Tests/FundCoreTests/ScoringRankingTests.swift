@@ -192,3 +192,57 @@ struct ReviewerAssignmentTests {
         #expect(impossible.reasons.first?.contains("raise --max-load or add reviewers") == true)
     }
 }
+
+@Suite("Normalisation")
+struct NormalisationTests {
+    static let grid = ScoringGridFixtures.two
+
+    static func reviews(shift: Double = 0) -> [Int64: [ReviewScores]] {
+        // Reviewer 1 is harsh (scores low); reviewer 3 lenient.
+        let raw: [(Int64, Int64, Double, Double)] = [
+            (1, 1, 1.0, 1.5), (1, 2, 3.0, 3.0), (1, 3, 4.0, 4.5),
+            (2, 1, 2.0, 2.5), (2, 2, 3.5, 3.5), (2, 3, 4.5, 4.5),
+            (3, 1, 1.5, 2.0), (3, 2, 3.0, 2.5), (3, 3, 4.0, 3.5),
+            (4, 1, 2.0, 1.0), (4, 2, 2.5, 3.0), (4, 3, 3.5, 4.0),
+        ]
+        var reviews: [Int64: [ReviewScores]] = [:]
+        for (submission, reviewer, impact, feasibility) in raw {
+            let bump = reviewer == 1 ? shift : 0
+            reviews[submission, default: []].append(
+                ReviewScores(
+                    reviewerId: reviewer, scores: ["impact": impact + bump, "feasibility": feasibility + bump]))
+        }
+        return reviews
+    }
+
+    static func order(_ result: Normalisation.Result) -> [Int64] {
+        result.totals.keys.sorted { (result.totals[$0]!, $1) > (result.totals[$1]!, $0) }
+    }
+
+    @Test func aReviewerAddingOneToEveryScoreChangesNoNormalisedRank() {
+        let before = Normalisation.apply(Self.reviews(), grid: Self.grid)
+        let after = Normalisation.apply(Self.reviews(shift: 0.5), grid: Self.grid)
+        #expect(Self.order(before) == Self.order(after))
+    }
+
+    @Test func reviewOrderDoesNotMatterAndHarshReviewersAreFlagged() {
+        var shuffled = Self.reviews()
+        for key in shuffled.keys { shuffled[key]!.reverse() }
+        let a = Normalisation.apply(Self.reviews(), grid: Self.grid)
+        let b = Normalisation.apply(shuffled, grid: Self.grid)
+        #expect(a.totals == b.totals)
+        #expect(a.dispersion == b.dispersion)
+        let biases = Normalisation.apply(Self.reviews(shift: 1), grid: Self.grid).reviewers
+        #expect(biases.first { $0.reviewerId == 1 }?.flagged == true)
+        #expect(biases.first { $0.reviewerId == 2 }?.flagged == false)
+    }
+}
+
+enum ScoringGridFixtures {
+    static let two = ScoringGrid(
+        criteria: [
+            Criterion(key: "impact", name: "Impact", weight: 3, threshold: 2.5),
+            Criterion(key: "feasibility", name: "Feasibility", weight: 1),
+        ],
+        overallThreshold: 50)
+}

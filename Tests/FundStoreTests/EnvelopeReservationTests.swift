@@ -108,7 +108,7 @@ struct EnvelopeReservationTests {
                 try await database.query("UPDATE calls SET budget_cents = 2000 WHERE id = \(callId)")
             }
             await #expect(throws: FundError.self) { try await calls.close(String(callId)) }
-            #expect(try await calls.close(String(callId), early: true).status == .closed)
+            #expect(try await calls.close(String(callId), early: true).call.status == .closed)
             await #expect(throws: FundError.invalidTransition(call: "Lifecycle call", from: .closed, to: .open)) {
                 try await calls.open(String(callId))
             }

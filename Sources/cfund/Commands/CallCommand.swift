@@ -132,10 +132,12 @@ struct CallCommand: AsyncParsableCommand {
         func run() async throws {
             let reference = call
             let early = early
-            let call = try await database.withDatabase { database in
+            let (call, ineligible) = try await database.withDatabase { database in
                 try await CallRepository(database).close(reference, early: early)
             }
-            print("Call \(call.id) \"\(call.title)\" is closed.")
+            print(
+                "Call \(call.id) \"\(call.title)\" is closed; eligibility re-checked: \(ineligible) submission(s) "
+                    + "marked ineligible (see cfund submission list \(call.id)).")
         }
     }
 

@@ -1,0 +1,243 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// A reviewer's assignment with what they need to score it.
+public struct AssignmentView: Sendable {
+    public let assignmentId: Int64
+    public let callId: Int64
+    public let submission: Submission
+    public let scores: [String: Double]
+    public let comments: [String: String]
+    public let final: Bool
+}
+
+/// Review progress of one submission.
+public struct SubmissionReviewStatus: Sendable, Equatable {
+    public let submissionId: Int64
+    public let organisation: String
+    public let title: String
+    public let final: Int
+    public let draft: Int
+    public let missing: Int
+}
+
+/// Load and progress of one reviewer in a call.
+public struct ReviewerProgress: Sendable, Equatable {
+    public let reviewerId: Int64
+    public let name: String
+    public let load: Int
+    public let final: Int
+}
+
+/// Assignments and reviews in PostgreSQL; conflicts and the immutability of final reviews are
+/// enforced by the database (Schema/0003).
+public struct ReviewRepository: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// The call's live submissions and every reviewer, as the assignment planner needs them.
+    public func assignmentInput(callId: Int64) async throws -> (
+        needs: [ReviewerAssignment.SubmissionNeed], reviewers: [ReviewerAssignment.Reviewer]
+    ) {
+        let needRows = try await database.rows(
+            """
+            SELECT s.id, s.organisation_id,
+                   coalesce(array_agg(a.reviewer_id) FILTER (WHERE a.reviewer_id IS NOT NULL), '{}')
+            FROM submissions s LEFT JOIN assignments a ON a.submission_id = s.id
+            WHERE s.call_id = \(callId) AND s.status IN ('submitted', 'reviewed')
+            GROUP BY s.id ORDER BY s.id
+            """)
+        let needs = try needRows.map { row in
+            let (id, organisation, assigned) = try row.decode((Int64, Int64, [Int64]).self)
+            return ReviewerAssignment.SubmissionNeed(
+                submissionId: id, organisationId: organisation, assigned: Set(assigned))
+        }
+        let reviewerRows = try await database.rows(
+            """
+            SELECT r.id,
+                   array_remove(array_append(
+                       coalesce((SELECT array_agg(c.organisation_id) FROM reviewer_conflicts c
+                                 WHERE c.reviewer_id = r.id), '{}'),
+                       r.affiliation_id), NULL),
+                   (SELECT count(*) FROM assignments a WHERE a.reviewer_id = r.id AND a.call_id = \(callId))::bigint
+            FROM reviewers r ORDER BY r.id
+            """)
+        let reviewers = try reviewerRows.map { row in
+            let (id, conflicts, load) = try row.decode((Int64, [Int64], Int64).self)
+            return ReviewerAssignment.Reviewer(
+                id: id, conflictedOrganisations: Set(conflicts), currentLoad: Int(load))
+        }
+        return (needs, reviewers)
+    }
+
+    /// Stores planned pairs in one statement; the database refuses any conflicted pair.
+    public func storeAssignments(callId: Int64, pairs: [ReviewerAssignment.Pair]) async throws -> Int {
+        guard !pairs.isEmpty else { return 0 }
+        let submissions = pairs.map(\.submissionId)
+        let reviewers = pairs.map(\.reviewerId)
+        let rows = try await database.rows(
+            """
+            WITH inserted AS (
+                INSERT INTO assignments (call_id, submission_id, reviewer_id)
+                SELECT \(callId), s, r FROM unnest(\(submissions)::bigint[], \(reviewers)::bigint[]) AS t (s, r)
+                ON CONFLICT (submission_id, reviewer_id) DO NOTHING
+                RETURNING id
+            ), created AS (
+                INSERT INTO reviews (assignment_id) SELECT id FROM inserted RETURNING assignment_id
+            )
+            SELECT count(*)::bigint FROM created
+            """)
+        return Int(try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    /// Plans and stores what is missing for every live submission of the call. Two admins running
+    /// it at once queue on an advisory lock, so the second sees the first's assignments.
+    public func assign(callId: Int64, perSubmission: Int, maxLoad: Int?) async throws -> Int {
+        try await database.client.withConnection { lock in
+            let callKey = Int32(truncatingIfNeeded: callId)
+            try await lock.query("SELECT pg_advisory_lock(\(Self.assignLockKey), \(callKey))", logger: database.logger)
+            do {
+                let (needs, reviewers) = try await assignmentInput(callId: callId)
+                let plan = ReviewerAssignment.plan(
+                    submissions: needs, reviewers: reviewers, perSubmission: perSubmission, maxLoad: maxLoad)
+                let stored: Int
+                switch plan {
+                case .success(let pairs): stored = try await storeAssignments(callId: callId, pairs: pairs)
+                case .failure(let impossible): throw FundError.assignmentImpossible(impossible.reasons)
+                }
+                try await lock.query("SELECT pg_advisory_unlock_all()", logger: database.logger)
+                return stored
+            } catch {
+                _ = try? await lock.query("SELECT pg_advisory_unlock_all()", logger: database.logger)
+                throw error
+            }
+        }
+    }
+
+    static let assignLockKey: Int32 = 0x6366_7276
+
+    /// Finalised reviews of a call's live submissions, by submission.
+    public func finalReviews(callId: Int64) async throws -> [Int64: [ReviewScores]] {
+        let rows = try await database.rows(
+            """
+            SELECT a.submission_id, a.reviewer_id, r.scores::text
+            FROM reviews r JOIN assignments a ON a.id = r.assignment_id
+            WHERE a.call_id = \(callId) AND r.final
+            ORDER BY a.submission_id, a.reviewer_id
+            """)
+        var reviews: [Int64: [ReviewScores]] = [:]
+        for row in rows {
+            let (submission, reviewer, scores) = try row.decode((Int64, Int64, String).self)
+            let thousandths = try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8))
+            reviews[submission, default: []].append(ReviewScores(reviewerId: reviewer, thousandths: thousandths))
+        }
+        return reviews
+    }
+
+    /// Per submission: final, draft and missing reviews; per reviewer: load and progress.
+    public func status(callId: Int64, wanted: Int) async throws -> ([SubmissionReviewStatus], [ReviewerProgress]) {
+        let submissionRows = try await database.rows(
+            """
+            SELECT s.id, o.name, s.title,
+                   count(*) FILTER (WHERE r.final)::bigint, count(*) FILTER (WHERE r.final = false)::bigint
+            FROM submissions s JOIN organisations o ON o.id = s.organisation_id
+            LEFT JOIN assignments a ON a.submission_id = s.id LEFT JOIN reviews r ON r.assignment_id = a.id
+            WHERE s.call_id = \(callId) AND s.status IN ('submitted', 'reviewed')
+            GROUP BY s.id, o.name ORDER BY s.id
+            """)
+        let submissions = try submissionRows.map { row in
+            let (id, organisation, title, final, draft) = try row.decode((Int64, String, String, Int64, Int64).self)
+            return SubmissionReviewStatus(
+                submissionId: id, organisation: organisation, title: title, final: Int(final), draft: Int(draft),
+                missing: max(0, wanted - Int(final) - Int(draft)))
+        }
+        let reviewerRows = try await database.rows(
+            """
+            SELECT v.id, v.name, count(a.id)::bigint, count(*) FILTER (WHERE r.final)::bigint
+            FROM reviewers v JOIN assignments a ON a.reviewer_id = v.id AND a.call_id = \(callId)
+            LEFT JOIN reviews r ON r.assignment_id = a.id
+            GROUP BY v.id ORDER BY v.name, v.id
+            """)
+        let reviewers = try reviewerRows.map { row in
+            let (id, name, load, final) = try row.decode((Int64, String, Int64, Int64).self)
+            return ReviewerProgress(reviewerId: id, name: name, load: Int(load), final: Int(final))
+        }
+        return (submissions, reviewers)
+    }
+
+    /// A reviewer's assignments (all calls, or one), with the submission and their review so far.
+    public func assignments(reviewerId: Int64, callId: Int64? = nil) async throws -> [AssignmentView] {
+        let rows = try await database.rows(
+            """
+            SELECT a.id, a.call_id, a.submission_id, r.scores::text, r.comments::text, r.final
+            FROM assignments a JOIN reviews r ON r.assignment_id = a.id
+            WHERE a.reviewer_id = \(reviewerId) AND (\(callId)::bigint IS NULL OR a.call_id = \(callId))
+            ORDER BY a.call_id, a.submission_id
+            """)
+        var views: [AssignmentView] = []
+        let submissions = SubmissionRepository(database)
+        for row in rows {
+            let (id, callId, submissionId, scores, comments, final) = try row.decode(
+                (Int64, Int64, Int64, String, String, Bool).self)
+            let thousandths = try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8))
+            views.append(
+                AssignmentView(
+                    assignmentId: id, callId: callId, submission: try await submissions.find(submissionId),
+                    scores: thousandths.mapValues { Double($0) / 1000 },
+                    comments: try JSONDecoder().decode([String: String].self, from: Data(comments.utf8)),
+                    final: final))
+        }
+        return views
+    }
+
+    /// Saves a reviewer's scores on their own assignment (404 for anyone else's; 409 once final).
+    public func save(
+        assignmentId: Int64, reviewerId: Int64, scores: [String: Double], comments: [String: String], final: Bool,
+        grid: ScoringGrid
+    ) async throws {
+        let issues = ReviewValidation.issues(scores: scores, grid: grid, final: final)
+        guard issues.isEmpty else { throw FundError.validation(issues) }
+        let thousandths = String(
+            decoding: try JSONEncoder.sorted.encode(scores.mapValues { Int64(($0 * 1000).rounded()) }), as: UTF8.self)
+        let notes = String(decoding: try JSONEncoder.sorted.encode(comments), as: UTF8.self)
+        let rows = try await database.rows(
+            """
+            UPDATE reviews r SET scores = \(thousandths)::jsonb, comments = \(notes)::jsonb, final = \(final)
+            FROM assignments a
+            WHERE r.assignment_id = a.id AND a.id = \(assignmentId) AND a.reviewer_id = \(reviewerId)
+            RETURNING r.assignment_id
+            """)
+        guard !rows.isEmpty else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
+    }
+
+    /// An admin reopens a final review so its reviewer can change it; the reason is kept.
+    public func reopen(assignmentId: Int64, reason: String) async throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw FundError.validation([FieldIssue(field: "reason", reason: "say why the review is reopened")])
+        }
+        let rows = try await database.rows(
+            """
+            UPDATE reviews SET final = false, reopened_reason = \(reason)
+            WHERE assignment_id = \(assignmentId) AND final
+            RETURNING assignment_id
+            """)
+        guard !rows.isEmpty else {
+            throw FundError.validation([
+                FieldIssue(field: "assignment", reason: "assignment \(assignmentId) has no final review to reopen")
+            ])
+        }
+    }
+
+    /// The grid of the call an assignment belongs to.
+    public func callId(ofAssignment assignmentId: Int64) async throws -> Int64 {
+        let rows = try await database.rows("SELECT call_id FROM assignments WHERE id = \(assignmentId)")
+        guard let id = try rows.first?.decode(Int64.self) else {
+            throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
+        }
+        return id
+    }
+}
