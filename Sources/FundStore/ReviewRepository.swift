@@ -214,6 +214,57 @@ public struct ReviewRepository: Sendable {
         guard !rows.isEmpty else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
     }
 
+    /// Imports a filled-in sheet all or nothing: a row on someone else's assignment, a
+    /// conflicted one or an already final one refuses the whole file, each with its line.
+    public func importSheet(callId: Int64, rows: [ReviewSheet.Row]) async throws -> Int {
+        try await database.transaction { connection in
+            var issues: [RowIssue] = []
+            for row in rows {
+                let found = try await connection.query(
+                    """
+                    SELECT lower(v.email), reviewer_is_conflicted(a.reviewer_id, s.organisation_id), r.final
+                    FROM assignments a JOIN reviewers v ON v.id = a.reviewer_id
+                    JOIN submissions s ON s.id = a.submission_id JOIN reviews r ON r.assignment_id = a.id
+                    WHERE a.id = \(row.assignmentId) AND a.call_id = \(callId)
+                    """, logger: database.logger
+                ).decode((String, Bool, Bool).self).first(where: { _ in true })
+                guard let (email, conflicted, final) = found, email == row.reviewerEmail.lowercased() else {
+                    issues.append(
+                        RowIssue(
+                            line: row.line,
+                            reason:
+                                "column assignment: \(row.assignmentId) is not assigned to \(row.reviewerEmail) in this call"
+                        ))
+                    continue
+                }
+                if conflicted {
+                    issues.append(
+                        RowIssue(
+                            line: row.line, reason: "column reviewer: conflicted with this submission's organisation"))
+                    continue
+                }
+                if final {
+                    issues.append(
+                        RowIssue(
+                            line: row.line,
+                            reason: "column final: assignment \(row.assignmentId) is already final; reopen it first"))
+                    continue
+                }
+                let thousandths = String(
+                    decoding: try JSONEncoder.sorted.encode(row.scores.mapValues { Int64(($0 * 1000).rounded()) }),
+                    as: UTF8.self)
+                let notes = String(decoding: try JSONEncoder.sorted.encode(row.comments), as: UTF8.self)
+                try await connection.query(
+                    """
+                    UPDATE reviews SET scores = \(thousandths)::jsonb, comments = \(notes)::jsonb, final = \(row.final)
+                    WHERE assignment_id = \(row.assignmentId)
+                    """, logger: database.logger)
+            }
+            if !issues.isEmpty { throw FundError.importRejected(issues) }
+            return rows.count
+        }
+    }
+
     /// An admin reopens a final review so its reviewer can change it; the reason is kept.
     public func reopen(assignmentId: Int64, reason: String) async throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {

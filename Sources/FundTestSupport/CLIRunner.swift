@@ -22,6 +22,10 @@ public struct CLIRunner: Sendable {
 
     /// Runs `cfund ARGUMENTS` with `CFUND_DATABASE_URL` set to the test database.
     public func run(_ arguments: String..., environment extra: [String: String] = [:]) throws -> ProcessRunner.Output {
+        try run(arguments, environment: extra)
+    }
+
+    public func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessRunner.Output {
         var environment = ProcessInfo.processInfo.environment
         environment["CFUND_DATABASE_URL"] = database.displayURL
         environment.merge(extra) { $1 }

@@ -22,7 +22,8 @@ struct CFund: AsyncParsableCommand {
             """,
         subcommands: [
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
-            CallCommand.self, SubmissionCommand.self, ServeCommand.self, DemoCommand.self,
+            CallCommand.self, SubmissionCommand.self, ReviewerCommand.self, ReviewCommand.self, RankCommand.self,
+            ServeCommand.self, DemoCommand.self,
         ]
     )
 

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import FundCore
+import FundStore
+
+struct ReviewerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reviewer",
+        abstract: "Reviewers, their affiliation and declared conflicts of interest.",
+        subcommands: [Add.self, Conflict.self, List.self, Token.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a reviewer; one affiliated with an organisation never reviews its submissions.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Email address (unique).") var email: String
+        @Option(help: "Organisation id or name the reviewer belongs to.") var affiliation: String?
+
+        func run() async throws {
+            let (name, email, affiliation) = (name, email, affiliation)
+            let id = try await database.withDatabase { database in
+                let organisation = try await affiliation.asyncMap {
+                    try await OrganisationRepository(database).find($0)
+                }
+                return try await ReviewerRepository(database).add(
+                    name: name, email: email, affiliationId: organisation?.id)
+            }
+            print("Added reviewer \(id): \(name) <\(email)>\(affiliation.map { ", affiliated with \($0)" } ?? "").")
+        }
+    }
+
+    struct Conflict: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Declare a conflict: the reviewer never gets, sees or scores that organisation's submissions.",
+            discussion: "Assignments the reviewer already holds on that organisation's submissions are removed.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Reviewer id, email or name.") var reviewer: String
+        @Argument(help: "Organisation id or name.") var organisation: String
+        @Option(help: "Why, for the record.") var reason = ""
+
+        func run() async throws {
+            let (reviewerReference, organisationReference, reason) = (reviewer, organisation, reason)
+            let (reviewer, organisation, removed) = try await database.withDatabase { database in
+                let reviewer = try await ReviewerRepository(database).find(reviewerReference)
+                let organisation = try await OrganisationRepository(database).find(organisationReference)
+                let removed = try await ReviewerRepository(database).declareConflict(
+                    reviewerId: reviewer.id, organisationId: organisation.id, reason: reason)
+                return (reviewer, organisation, removed)
+            }
+            print(
+                "\(reviewer.name) is conflicted with \(organisation.name)"
+                    + (removed > 0 ? "; \(removed) assignment(s) on its submissions removed." : "."))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List reviewers with affiliation and conflicts.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() async throws {
+            let reviewers = try await database.withDatabase { database in try await ReviewerRepository(database).list()
+            }
+            let listing = Listing(
+                columns: ["id", "name", "email", "affiliation", "conflicts"],
+                rows: reviewers.map {
+                    [String($0.id), $0.name, $0.email, $0.affiliation ?? "", $0.conflicts.joined(separator: "; ")]
+                },
+                json: reviewers.map {
+                    [
+                        "id": .integer($0.id), "name": .string($0.name), "email": .string($0.email),
+                        "affiliation": JSONValue($0.affiliation),
+                        "conflicts": .array($0.conflicts.map(JSONValue.string)),
+                    ]
+                })
+            print(listing.render(output.format), terminator: "")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a reviewer API token (cfr_...), list them, or revoke one.",
+            discussion: "Printed once; only its SHA-256 is stored. A revoked token stops working at once.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Reviewer id, email or name.") var reviewer: String
+        @Option(help: "Revoke the token with this id instead of issuing one.") var revoke: Int64?
+        @Flag(help: "List the reviewer's tokens instead of issuing one.") var list = false
+
+        func run() async throws {
+            let (reference, revoke, list) = (reviewer, revoke, list)
+            let lines = try await database.withDatabase { database -> [String] in
+                let reviewer = try await ReviewerRepository(database).find(reference)
+                let tokens = TokenRepository(database, holder: .reviewer)
+                if let revoke {
+                    try await tokens.revoke(tokenId: revoke, of: reviewer.id)
+                    return ["Revoked token \(revoke) of \(reviewer.name)."]
+                }
+                if list {
+                    return try await tokens.list(for: reviewer.id).map { token in
+                        "\(token.id)  \(token.hint)  issued \(token.createdAt)  "
+                            + (token.revokedAt.map { "revoked \($0)" } ?? "active")
+                    }
+                }
+                let (id, token) = try await tokens.issue(for: reviewer.id)
+                return ["Token \(id) for \(reviewer.name) (shown once, keep it safe):", token]
+            }
+            print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
