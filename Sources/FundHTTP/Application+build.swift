@@ -35,6 +35,7 @@ public func buildRouter(
     let submissions = SubmissionsController(database: database, calls: calls)
     router.addRoutes(submissions.callRoutes, atPath: "v1/calls")
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
+    router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
     return router
 }
 

@@ -4,16 +4,20 @@ import FundCore
 /// Reads a submission's JSON body field by field, so that every missing or mistyped field is
 /// reported (422) instead of the first decoding error.
 enum SubmissionBody {
-    /// - Throws: `Problem` 400 when the body is not a JSON object; `FundError.validation` when
-    ///   fields are missing, mistyped or break the rules.
-    static func parse(_ data: Data, maxRequest: Money?) throws -> SubmissionContent {
+    /// The body as a JSON object, or a 400 problem.
+    static func object(_ data: Data) throws -> [String: Any] {
         guard
             let object = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) as? [String: Any]
         else {
             throw Problem(
                 status: .badRequest, type: "malformed", title: "Malformed JSON",
-                detail: "The body is not a JSON object; send {\"title\": ..., \"requestedCents\": ...}.")
+                detail: "The body is not a JSON object; see /openapi.yaml for what to send.")
         }
+        return object
+    }
+
+    /// - Throws: `FundError.validation` when fields are missing, mistyped or break the rules.
+    static func content(of object: [String: Any], maxRequest: Money?) throws -> SubmissionContent {
         var issues: [FieldIssue] = []
         func text(_ key: String, in source: [String: Any] = object, field: String? = nil) -> String {
             guard let value = source[key] else {

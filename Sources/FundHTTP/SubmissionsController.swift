@@ -85,6 +85,11 @@ struct SubmissionsController {
     static func content(of request: Request, context: AppRequestContext, call: Call) async throws
         -> SubmissionContent
     {
+        try SubmissionBody.content(of: try await json(of: request, context: context), maxRequest: call.rules.maxRequest)
+    }
+
+    /// The body as a JSON object: 415 unless JSON, 413 over the limit, 400 when not an object.
+    static func json(of request: Request, context: AppRequestContext) async throws -> [String: Any] {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         let mediaType = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
@@ -94,7 +99,7 @@ struct SubmissionsController {
                 detail: "The body must be JSON, sent with `Content-Type: application/json`.")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        return try SubmissionBody.parse(Data(buffer: buffer), maxRequest: call.rules.maxRequest)
+        return try SubmissionBody.object(Data(buffer: buffer))
     }
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
