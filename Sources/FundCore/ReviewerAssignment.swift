@@ -68,10 +68,17 @@ public enum ReviewerAssignment {
         var pairs: [Pair] = []
         var holders: [Int64: [Int]] = [:]
         for item in work {
-            // The least-loaded candidates, lowest id first among equals.
-            var chosen = item.candidates.filter { maxLoad == nil || load[$0] < maxLoad! }
-            chosen.sort { (load[$0], reviewers[$0].id) < (load[$1], reviewers[$1].id) }
-            chosen = Array(chosen.prefix(item.missing))
+            // The least-loaded candidates, lowest id first among equals (candidates are in id order).
+            var chosen: [Int] = []
+            for candidate in item.candidates where maxLoad == nil || load[candidate] < maxLoad! {
+                if chosen.count < item.missing {
+                    chosen.append(candidate)
+                    chosen.sort { (load[$0], $0) < (load[$1], $1) }
+                } else if load[candidate] < load[chosen[chosen.count - 1]] {
+                    chosen[chosen.count - 1] = candidate
+                    chosen.sort { (load[$0], $0) < (load[$1], $1) }
+                }
+            }
             if chosen.count < item.missing, let maxLoad {
                 // Repair: move one of a full reviewer's submissions to someone with room.
                 for candidate in item.candidates where !chosen.contains(candidate) && chosen.count < item.missing {
