@@ -71,13 +71,22 @@ public enum CSV {
 
     /// One CSV line, quoting fields that hold the separator, quotes or line breaks; ends with CRLF.
     public static func line(_ fields: [String], separator: Character = ",") -> String {
-        fields.map { field in
-            if field.contains(separator) || field.contains("\"") || field.contains("\n") || field.contains("\r")
-                || field.contains("\r\n")
-            {
-                return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var line = ""
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line.append(separator) }
+            // Byte by byte: no grapheme breaking, no Foundation substring search.
+            let separatorByte = separator.asciiValue ?? UInt8(ascii: ",")
+            if field.utf8.contains(where: { $0 == separatorByte || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                line.append("\"")
+                for character in field {
+                    if character == "\"" { line.append("\"") }
+                    line.append(character)
+                }
+                line.append("\"")
+            } else {
+                line += field
             }
-            return field
-        }.joined(separator: String(separator)) + "\r\n"
+        }
+        return line + "\r\n"
     }
 }

@@ -24,36 +24,46 @@ public struct RankedSubmission: Hashable, Sendable {
 /// input or the reviews never changes it.
 public enum Ranking {
     public static func rank(_ entries: [RankingEntry], grid: ScoringGrid) -> [RankedSubmission] {
-        let sorted = entries.sorted { precedes($0, $1, grid: grid) }
+        // Sort keys computed once: the comparator then touches no dictionary.
+        let missing = Fraction(-1, 1)
+        let keys = entries.map { entry in
+            SortKey(
+                total: entry.score.total, means: grid.criteria.map { entry.score.means[$0.key] ?? missing },
+                receivedAt: entry.receivedAt, id: entry.score.submissionId)
+        }
+        let order = keys.indices.sorted { keys[$0].precedes(keys[$1]) }
         var ranked: [RankedSubmission] = []
-        for (index, entry) in sorted.enumerated() {
+        ranked.reserveCapacity(entries.count)
+        for (position, index) in order.enumerated() {
             var rule: String?
-            if index > 0 {
-                let previous = sorted[index - 1]
-                if previous.score.total == entry.score.total {
-                    rule = tieRule(previous, entry, grid: grid)
+            if position > 0 {
+                let previous = entries[order[position - 1]]
+                if previous.score.total == entries[index].score.total {
+                    rule = tieRule(previous, entries[index], grid: grid)
                 }
             }
-            ranked.append(RankedSubmission(rank: index + 1, entry: entry, tieBrokenBy: rule))
+            ranked.append(RankedSubmission(rank: position + 1, entry: entries[index], tieBrokenBy: rule))
         }
         return ranked
     }
 
-    /// Whether `a` ranks above `b`. Submissions without a total come last.
-    static func precedes(_ a: RankingEntry, _ b: RankingEntry, grid: ScoringGrid) -> Bool {
-        switch (a.score.total, b.score.total) {
-        case (let x?, let y?) where x != y: return x > y
-        case (.some, nil): return true
-        case (nil, .some): return false
-        default: break
+    struct SortKey {
+        let total: Fraction?
+        let means: [Fraction]
+        let receivedAt: Date
+        let id: Int64
+
+        func precedes(_ other: SortKey) -> Bool {
+            switch (total, other.total) {
+            case (let x?, let y?) where x != y: return x > y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: break
+            }
+            for (x, y) in zip(means, other.means) where x != y { return x > y }
+            if receivedAt != other.receivedAt { return receivedAt < other.receivedAt }
+            return id < other.id
         }
-        for criterion in grid.criteria {
-            let x = a.score.means[criterion.key] ?? Fraction(-1, 1)
-            let y = b.score.means[criterion.key] ?? Fraction(-1, 1)
-            if x != y { return x > y }
-        }
-        if a.receivedAt != b.receivedAt { return a.receivedAt < b.receivedAt }
-        return a.score.submissionId < b.score.submissionId
     }
 
     /// The rule that put `b` below `a` when their totals are equal.

@@ -41,13 +41,25 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public var value: Double { Double(numerator) / Double(denominator) }
 
-    /// One decimal, as reports show scores.
+    /// One decimal, as reports show scores (half up).
     public var description: String {
+        if let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator),
+            numerator < Int64.max / 20
+        {
+            let tenths = (numerator * 20 + denominator) / (2 * denominator)
+            return "\(tenths / 10).\(tenths % 10)"
+        }
         let tenths = (numerator * 10 * 2 + denominator) / (2 * denominator)
         return "\(tenths / 10).\(tenths % 10)"
     }
 
     static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        // Scores keep numbers small: 64-bit division is much cheaper than 128-bit.
+        if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) {
+            var (x, y) = (UInt64(a), UInt64(b))
+            while y != 0 { (x, y) = (y, x % y) }
+            return UInt128(max(x, 1))
+        }
         var (a, b) = (a, b)
         while b != 0 { (a, b) = (b, a % b) }
         return max(a, 1)
@@ -67,28 +79,53 @@ public struct SubmissionScore: Hashable, Sendable {
     public var isFundable: Bool { unfundableReasons.isEmpty }
 }
 
+/// The finalised scores of one criterion of one submission, summed: all a mean needs.
+public struct CriterionTally: Hashable, Sendable {
+    public var sumThousandths: Int64
+    public var count: Int
+
+    public init(sumThousandths: Int64, count: Int) {
+        self.sumThousandths = sumThousandths
+        self.count = count
+    }
+}
+
 /// Criterion means, totals and thresholds.
 public enum Scoring {
     /// - Parameter required: finalised reviews a submission needs to be fundable.
     public static func score(
         submissionId: Int64, reviews: [ReviewScores], grid: ScoringGrid, required: Int
     ) -> SubmissionScore {
-        var reasons: [String] = []
-        if reviews.count < required {
-            reasons.append("\(reviews.count) of \(required) required reviews are final")
-        }
-        var means: [String: Fraction] = [:]
-        var weighted = Fraction(0, 1)
-        var complete = !reviews.isEmpty
-        let totalWeight = Int128(grid.criteria.reduce(0) { $0 + $1.weight })
+        var tallies: [String: CriterionTally] = [:]
         for criterion in grid.criteria {
             let values = reviews.compactMap { $0.thousandths[criterion.key] }
-            guard !values.isEmpty else {
+            if !values.isEmpty {
+                tallies[criterion.key] = CriterionTally(sumThousandths: values.reduce(0, +), count: values.count)
+            }
+        }
+        return score(
+            submissionId: submissionId, tallies: tallies, finalReviews: reviews.count, grid: grid, required: required)
+    }
+
+    /// The same from sums the database computed: exact, and without moving every review.
+    public static func score(
+        submissionId: Int64, tallies: [String: CriterionTally], finalReviews: Int, grid: ScoringGrid, required: Int
+    ) -> SubmissionScore {
+        var reasons: [String] = []
+        if finalReviews < required {
+            reasons.append("\(finalReviews) of \(required) required reviews are final")
+        }
+        var means: [String: Fraction] = [:]
+        var complete = finalReviews > 0
+        let totalWeight = Int128(grid.criteria.reduce(0) { $0 + $1.weight })
+        var parts: [Fraction] = []
+        for criterion in grid.criteria {
+            guard let tally = tallies[criterion.key], tally.count > 0 else {
                 complete = false
                 continue
             }
-            let count = Int128(values.count)
-            let sum = Int128(values.reduce(0, +))
+            let count = Int128(tally.count)
+            let sum = Int128(tally.sumThousandths)
             let mean = Fraction(sum, count * 1000)
             means[criterion.key] = mean
             if let threshold = criterion.threshold {
@@ -100,10 +137,29 @@ public enum Scoring {
             // (mean − min) / (max − min), weighted: exact in thousandths.
             let minimum = Int128((criterion.min * 1000).rounded())
             let span = Int128(((criterion.max - criterion.min) * 1000).rounded())
-            let part = Fraction((sum - minimum * count) * Int128(criterion.weight) * 100, count * span * totalWeight)
-            weighted = Fraction(
-                weighted.numerator * part.denominator + part.numerator * weighted.denominator,
-                weighted.denominator * part.denominator)
+            parts.append(Fraction((sum - minimum * count) * Int128(criterion.weight) * 100, count * span * totalWeight))
+        }
+        var weighted = Fraction(0, 1)
+        let counts = Set(grid.criteria.compactMap { tallies[$0.key]?.count })
+        let scales = Set(grid.criteria.map { [$0.min, $0.max] })
+        if complete, counts.count == 1, scales.count == 1, let count = counts.first, let scale = scales.first {
+            // The usual case (every review scores every criterion on one scale): one fraction,
+            // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
+            let minimum = Int128((scale[0] * 1000).rounded())
+            let span = Int128(((scale[1] - scale[0]) * 1000).rounded())
+            var numerator: Int128 = 0
+            for criterion in grid.criteria {
+                numerator +=
+                    Int128(criterion.weight)
+                    * (Int128(tallies[criterion.key]!.sumThousandths) - minimum * Int128(count))
+            }
+            weighted = Fraction(numerator * 100, Int128(count) * span * totalWeight)
+        } else {
+            for part in parts {
+                weighted = Fraction(
+                    weighted.numerator * part.denominator + part.numerator * weighted.denominator,
+                    weighted.denominator * part.denominator)
+            }
         }
         let total = complete ? weighted : nil
         if let total {
@@ -111,11 +167,11 @@ public enum Scoring {
             if total < threshold {
                 reasons.append("total \(total) below the overall threshold \(grid.overallThreshold)")
             }
-        } else if reviews.count >= required {
+        } else if finalReviews >= required {
             reasons.append("some criteria have no score")
         }
         return SubmissionScore(
-            submissionId: submissionId, finalReviews: reviews.count, means: means, total: total,
+            submissionId: submissionId, finalReviews: finalReviews, means: means, total: total,
             unfundableReasons: reasons)
     }
 }

@@ -122,20 +122,59 @@ public struct ReviewRepository: Sendable {
 
     /// Finalised reviews of a call's live submissions, by submission.
     public func finalReviews(callId: Int64) async throws -> [Int64: [ReviewScores]] {
+        // Keys and values as two arrays: decoding JSON per review costs more than the ranking.
         let rows = try await database.rows(
             """
-            SELECT a.submission_id, a.reviewer_id, r.scores::text
+            SELECT a.submission_id, a.reviewer_id,
+                   coalesce((SELECT array_agg(e.key ORDER BY e.key) FROM jsonb_each_text(r.scores) e), '{}'),
+                   coalesce((SELECT array_agg(e.value::bigint ORDER BY e.key) FROM jsonb_each_text(r.scores) e), '{}')
             FROM reviews r JOIN assignments a ON a.id = r.assignment_id
             WHERE a.call_id = \(callId) AND r.final
             ORDER BY a.submission_id, a.reviewer_id
             """)
         var reviews: [Int64: [ReviewScores]] = [:]
         for row in rows {
-            let (submission, reviewer, scores) = try row.decode((Int64, Int64, String).self)
-            let thousandths = try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8))
+            let (submission, reviewer, keys, values) = try row.decode((Int64, Int64, [String], [Int64]).self)
+            let thousandths = Dictionary(uniqueKeysWithValues: zip(keys, values))
             reviews[submission, default: []].append(ReviewScores(reviewerId: reviewer, thousandths: thousandths))
         }
         return reviews
+    }
+
+    /// Per submission: how many reviews are final, and per criterion the sum and count of their
+    /// scores, added up by PostgreSQL (exact integers) instead of shipping every review.
+    public func tallies(callId: Int64, grid: ScoringGrid) async throws
+        -> [Int64: (finalReviews: Int, tallies: [String: CriterionTally])]
+    {
+        var sql = "SELECT a.submission_id, count(*)::bigint"
+        var query = PostgresQuery(unsafeSQL: "")
+        for (index, criterion) in grid.criteria.enumerated() {
+            sql +=
+                ", coalesce(sum((r.scores ->> $\(index + 1))::bigint), 0)::bigint, count(r.scores ->> $\(index + 1))::bigint"
+            try query.binds.append(criterion.key, context: .default)
+        }
+        sql += """
+             FROM reviews r JOIN assignments a ON a.id = r.assignment_id
+            WHERE a.call_id = $\(grid.criteria.count + 1) AND r.final GROUP BY a.submission_id
+            """
+        try query.binds.append(callId, context: .default)
+        query.sql = sql
+        var result: [Int64: (finalReviews: Int, tallies: [String: CriterionTally])] = [:]
+        for row in try await database.rows(query) {
+            let cells = Array(row)
+            let submission = try cells[0].decode(Int64.self)
+            let final = try cells[1].decode(Int64.self)
+            var tallies: [String: CriterionTally] = [:]
+            for (index, criterion) in grid.criteria.enumerated() {
+                let count = try cells[3 + index * 2].decode(Int64.self)
+                if count > 0 {
+                    tallies[criterion.key] = CriterionTally(
+                        sumThousandths: try cells[2 + index * 2].decode(Int64.self), count: Int(count))
+                }
+            }
+            result[submission] = (Int(final), tallies)
+        }
+        return result
     }
 
     /// Per submission: final, draft and missing reviews; per reviewer: load and progress.

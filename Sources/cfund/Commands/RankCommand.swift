@@ -21,21 +21,27 @@ struct RankCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reference = call
-        let (call, submissions, reviews, names) = try await database.withDatabase { database in
+        let normalise = normalise
+        let (call, submissions, tallies, reviews, names) = try await database.withDatabase { database in
             let call = try await CallRepository(database).find(reference)
-            let submissions = try await SubmissionRepository(database).list(callId: call.id)
-            let reviews = try await ReviewRepository(database).finalReviews(callId: call.id)
+            // The two reads are independent: run them side by side on two connections.
+            async let listed = SubmissionRepository(database).list(callId: call.id)
+            let tallies = try await ReviewRepository(database).tallies(callId: call.id, grid: call.grid)
+            let submissions = try await listed
+            // Individual reviews only for normalisation, which needs each reviewer's scores.
+            let reviews = normalise ? try await ReviewRepository(database).finalReviews(callId: call.id) : [:]
             let names = Dictionary(
                 uniqueKeysWithValues: try await ReviewerRepository(database).list().map { ($0.id, $0.name) })
-            return (call, submissions, reviews, names)
+            return (call, submissions, tallies, reviews, names)
         }
         let live = submissions.filter { $0.status != .withdrawn && $0.status != .ineligible }
         let byId = Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0) })
         let entries = live.map { submission in
-            RankingEntry(
+            let tally = tallies[submission.id]
+            return RankingEntry(
                 score: Scoring.score(
-                    submissionId: submission.id, reviews: reviews[submission.id] ?? [], grid: call.grid,
-                    required: call.reviewsPerSubmission),
+                    submissionId: submission.id, tallies: tally?.tallies ?? [:], finalReviews: tally?.finalReviews ?? 0,
+                    grid: call.grid, required: call.reviewsPerSubmission),
                 receivedAt: submission.receivedAt)
         }
         let ranked = Ranking.rank(entries, grid: call.grid)
@@ -64,6 +70,11 @@ struct RankCommand: AsyncParsableCommand {
             ]
             row += keys.map { score.means[$0]?.description ?? "-" }
             row += [String(score.finalReviews), fundable, item.tieBrokenBy ?? ""]
+            rows.append(row)
+            guard output.format == .json else {
+                if let normalised { rows[rows.count - 1] += normalisedCells(normalised, score.submissionId) }
+                continue
+            }
             var object: [String: JSONValue] = [
                 "rank": .integer(Int64(item.rank)), "submissionId": .integer(score.submissionId),
                 "organisation": .string(summary.organisation), "title": .string(summary.title),
@@ -80,17 +91,18 @@ struct RankCommand: AsyncParsableCommand {
             if let normalised {
                 let total = normalised.totals[score.submissionId]
                 let dispersion = normalised.dispersion[score.submissionId]
-                row += [
-                    total.map { String(format: "%.1f", $0) } ?? "-",
-                    normalisedRank[score.submissionId].map(String.init) ?? "-",
-                    dispersion.map { String(format: "%.1f", $0) } ?? "-",
-                ]
                 object["normalisedTotal"] = JSONValue(total.map { String(format: "%.6f", $0) })
                 object["normalisedRank"] = JSONValue(normalisedRank[score.submissionId].map { Int64($0) })
                 object["dispersion"] = JSONValue(dispersion.map { String(format: "%.6f", $0) })
             }
-            rows.append(row)
             json.append(object)
+        }
+        func normalisedCells(_ normalised: Normalisation.Result, _ id: Int64) -> [String] {
+            [
+                normalised.totals[id].map { String(format: "%.1f", $0) } ?? "-",
+                normalisedRank[id].map(String.init) ?? "-",
+                normalised.dispersion[id].map { String(format: "%.1f", $0) } ?? "-",
+            ]
         }
         let excluded = submissions.filter { $0.status == .withdrawn || $0.status == .ineligible }
         switch output.format {
