@@ -86,6 +86,14 @@ struct ReviewCLITests {
             }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("sheet-\(UUID().uuidString).csv")
             defer { try? FileManager.default.removeItem(at: file) }
+            if email.hasPrefix("bruno") {
+                // Bruno's rows claimed by Chloé: not her assignments.
+                let stolen = lines.map { $0.replacingOccurrences(of: "bruno@example.org", with: "chloe@example.org") }
+                try stolen.joined(separator: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+                let refused = try cli.run(["review", "import", "1", file.path])
+                #expect(refused.status == 1)
+                #expect(refused.errorText.contains("is not assigned to chloe@example.org in this call"))
+            }
             if email.hasPrefix("alice") {
                 var bad = lines
                 bad[1] = bad[1].replacingOccurrences(of: ",4.5,", with: ",4.25,")
