@@ -166,6 +166,18 @@ public struct Database: Sendable {
             ])
         case "CF031":
             return FundError.reviewFinal(assignmentId: Int64(detail ?? "") ?? 0)
+        case "CF040":
+            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 3, let requested = Int64(parts[1]), let available = Int64(parts[2]) {
+                return FundError.budgetExceeded(
+                    envelope: "call " + parts[0], requested: Money(cents: requested), available: Money(cents: available)
+                )
+            }
+            return FundError.database(message)
+        case "23505" where info[.constraintName] == "allocation_runs_one_decision":
+            return FundError.validation([
+                FieldIssue(field: "call", reason: "the call already has a committed decision; revise it first")
+            ])
         case "CF020":
             return FundError.idempotencyConflict(key: detail ?? "")
         case "23505":

@@ -12,6 +12,7 @@ public struct SubmissionVersion: Sendable, Equatable {
 /// A submission as the programme team lists it.
 public struct SubmissionSummary: Sendable, Equatable {
     public let id: Int64
+    public let organisationId: Int64
     public let organisation: String
     public let title: String
     public let requested: Money
@@ -147,18 +148,19 @@ public struct SubmissionRepository: Sendable {
     public func list(callId: Int64) async throws -> [SubmissionSummary] {
         let rows = try await database.query(
             """
-            SELECT s.id, o.name, s.title, s.requested_cents, s.version, s.received_at, s.status
+            SELECT s.id, o.id, o.name, s.title, s.requested_cents, s.version, s.received_at, s.status
             FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.call_id = \(callId)
             ORDER BY s.first_received_at, s.id
             """)
         var summaries: [SubmissionSummary] = []
-        for try await (id, organisation, title, requested, version, receivedAt, status) in rows.decode(
-            (Int64, String, String, Int64, Int, Date, String).self)
+        for try await (id, organisationId, organisation, title, requested, version, receivedAt, status) in rows.decode(
+            (Int64, Int64, String, String, Int64, Int, Date, String).self)
         {
             summaries.append(
                 SubmissionSummary(
-                    id: id, organisation: organisation, title: title, requested: Money(cents: requested),
+                    id: id, organisationId: organisationId, organisation: organisation, title: title,
+                    requested: Money(cents: requested),
                     version: version, receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
         }
         return summaries

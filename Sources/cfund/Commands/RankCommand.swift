@@ -22,32 +22,23 @@ struct RankCommand: AsyncParsableCommand {
     func run() async throws {
         let reference = call
         let normalise = normalise
-        let (call, submissions, tallies, reviews, names) = try await database.withDatabase { database in
+        let (ranking, reviews, names) = try await database.withDatabase { database in
             let call = try await CallRepository(database).find(reference)
-            // The two reads are independent: run them side by side on two connections.
-            async let listed = SubmissionRepository(database).list(callId: call.id)
-            let tallies = try await ReviewRepository(database).tallies(callId: call.id, grid: call.grid)
-            let submissions = try await listed
+            let ranking = try await CallRanking.load(call, database: database)
             // Individual reviews only for normalisation, which needs each reviewer's scores.
             let reviews = normalise ? try await ReviewRepository(database).finalReviews(callId: call.id) : [:]
             let names = Dictionary(
                 uniqueKeysWithValues: try await ReviewerRepository(database).list().map { ($0.id, $0.name) })
-            return (call, submissions, tallies, reviews, names)
+            return (ranking, reviews, names)
         }
-        let live = submissions.filter { $0.status != .withdrawn && $0.status != .ineligible }
-        let byId = Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0) })
-        let entries = live.map { submission in
-            let tally = tallies[submission.id]
-            return RankingEntry(
-                score: Scoring.score(
-                    submissionId: submission.id, tallies: tally?.tallies ?? [:], finalReviews: tally?.finalReviews ?? 0,
-                    grid: call.grid, required: call.reviewsPerSubmission),
-                receivedAt: submission.receivedAt)
-        }
-        let ranked = Ranking.rank(entries, grid: call.grid)
+        let call = ranking.call
+        let byId = ranking.submissions
+        let ranked = ranking.ranked
         let normalised =
             normalise
-            ? Normalisation.apply(reviews.filter { byId[$0.key].map(live.contains) ?? false }, grid: call.grid) : nil
+            ? Normalisation.apply(
+                reviews.filter { byId[$0.key].map { $0.status != .withdrawn && $0.status != .ineligible } ?? false },
+                grid: call.grid) : nil
         let normalisedRank: [Int64: Int] =
             normalised.map { result in
                 let order = result.totals.keys.sorted { (result.totals[$0]!, $1) > (result.totals[$1]!, $0) }
@@ -104,7 +95,7 @@ struct RankCommand: AsyncParsableCommand {
                 normalised.dispersion[id].map { String(format: "%.1f", $0) } ?? "-",
             ]
         }
-        let excluded = submissions.filter { $0.status == .withdrawn || $0.status == .ineligible }
+        let excluded = ranking.excluded
         switch output.format {
         case .json:
             var document: [String: JSONValue] = [
