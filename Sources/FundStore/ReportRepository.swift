@@ -1,0 +1,136 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// One line of the allocations report.
+public struct AllocationReportRow: Sendable {
+    public let position: Int
+    public let submissionId: Int64
+    public let organisation: String
+    public let kind: String
+    public let city: String
+    public let country: String
+    public let title: String
+    public let requested: Money
+    public let awarded: Money
+    public let status: String
+    public let score: SubmissionScore
+    public let decisionId: Int64
+}
+
+/// A call's figures in the envelope report.
+public struct EnvelopeReportRow: Sendable, Equatable {
+    public let callId: Int64
+    public let title: String
+    public let status: String
+    public let budget: Money
+    public let granted: Money
+    public let reserveTotal: Money
+    public let returned: Money
+    public var remaining: Money { budget.subtracting(granted) }
+}
+
+/// Reads for finance. Exports stream: rows are handed over as PostgreSQL sends them, so
+/// memory stays flat however large the call.
+public struct ReportRepository: Sendable {
+    let database: Database
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Streams the standing decision's lines in their order, each with its scores; returns the
+    /// decision's id.
+    public func streamAllocations(
+        call: Call, _ body: (AllocationReportRow) throws -> Void
+    ) async throws -> Int64 {
+        let runs = try await database.rows(
+            "SELECT id FROM allocation_runs WHERE call_id = \(call.id) AND superseded_at IS NULL")
+        guard let runId = try runs.first?.decode(Int64.self) else {
+            throw FundError.validation([
+                FieldIssue(
+                    field: "call", reason: "\"\(call.title)\" has no committed decision; run cfund allocate --commit")
+            ])
+        }
+        // $1 is the run; $2... the grid's criterion keys, one sum and count each.
+        var sums = ""
+        var query = PostgresQuery(unsafeSQL: "")
+        try query.binds.append(runId, context: .default)
+        for (index, criterion) in call.grid.criteria.enumerated() {
+            sums +=
+                ", coalesce(sum((r.scores ->> $\(index + 2))::bigint), 0)::bigint, count(r.scores ->> $\(index + 2))::bigint"
+            try query.binds.append(criterion.key, context: .default)
+        }
+        query.sql = """
+            SELECT l.position, l.submission_id, o.name, o.kind, o.city, o.country, s.title, s.requested_cents,
+                   coalesce(g.amount_cents, 0)::bigint, s.status, t.*
+            FROM allocation_lines l
+            JOIN submissions s ON s.id = l.submission_id
+            JOIN organisations o ON o.id = s.organisation_id
+            LEFT JOIN (SELECT submission_id, sum(amount_cents) AS amount_cents FROM grants
+                       WHERE status = 'active' GROUP BY submission_id) g ON g.submission_id = s.id
+            LEFT JOIN LATERAL (
+                SELECT count(*)::bigint AS final\(sums)
+                FROM reviews r JOIN assignments a ON a.id = r.assignment_id
+                WHERE a.submission_id = s.id AND r.final
+            ) t ON true
+            WHERE l.run_id = $1
+            ORDER BY l.position
+            """
+        do {
+            try await stream(query, call: call, runId: runId, body)
+        } catch let error as PSQLError {
+            throw Database.domainError(error)
+        }
+        return runId
+    }
+
+    private func stream(
+        _ query: PostgresQuery, call: Call, runId: Int64, _ body: (AllocationReportRow) throws -> Void
+    ) async throws {
+        for try await row in try await database.client.query(query, logger: database.logger) {
+            let cells = Array(row)
+            let final = try cells[10].decode(Int64.self)
+            var tallies: [String: CriterionTally] = [:]
+            for (index, criterion) in call.grid.criteria.enumerated() {
+                let count = try cells[12 + index * 2].decode(Int64.self)
+                if count > 0 {
+                    tallies[criterion.key] = CriterionTally(
+                        sumThousandths: try cells[11 + index * 2].decode(Int64.self), count: Int(count))
+                }
+            }
+            let submissionId = try cells[1].decode(Int64.self)
+            try body(
+                AllocationReportRow(
+                    position: Int(try cells[0].decode(Int32.self)), submissionId: submissionId,
+                    organisation: try cells[2].decode(String.self), kind: try cells[3].decode(String.self),
+                    city: try cells[4].decode(String.self), country: try cells[5].decode(String.self),
+                    title: try cells[6].decode(String.self), requested: Money(cents: try cells[7].decode(Int64.self)),
+                    awarded: Money(cents: try cells[8].decode(Int64.self)), status: try cells[9].decode(String.self),
+                    score: Scoring.score(
+                        submissionId: submissionId, tallies: tallies, finalReviews: Int(final), grid: call.grid,
+                        required: call.reviewsPerSubmission),
+                    decisionId: runId))
+        }
+    }
+
+    /// Each call of an envelope: budget, granted, reserve list, money returned by declines.
+    public func envelope(_ envelopeId: Int64) async throws -> [EnvelopeReportRow] {
+        try await database.rows(
+            """
+            SELECT c.id, c.title, c.status, c.budget_cents, c.granted_cents,
+                   coalesce((SELECT sum(s.requested_cents) FROM submissions s
+                             WHERE s.call_id = c.id AND s.status = 'reserve'), 0)::bigint,
+                   coalesce((SELECT sum(g.amount_cents) FROM grants g
+                             WHERE g.call_id = c.id AND g.status = 'declined'), 0)::bigint
+            FROM calls c WHERE c.envelope_id = \(envelopeId) ORDER BY c.opens_at, c.id
+            """
+        ).map { row in
+            let (id, title, status, budget, granted, reserve, returned) = try row.decode(
+                (Int64, String, String, Int64, Int64, Int64, Int64).self)
+            return EnvelopeReportRow(
+                callId: id, title: title, status: status, budget: Money(cents: budget), granted: Money(cents: granted),
+                reserveTotal: Money(cents: reserve), returned: Money(cents: returned))
+        }
+    }
+}

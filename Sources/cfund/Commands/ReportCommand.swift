@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import FundCore
+import FundStore
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Reports for finance: allocations of a call, an envelope's reconciliation.",
+        subcommands: [Allocations.self, EnvelopeReport.self]
+    )
+
+    struct Allocations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allocations",
+            abstract: "One row per submission of a call's decision, and a totals line.",
+            discussion: """
+                CSV per RFC 4180 in UTF-8 (amounts like 1500000.00), or with --excel what a French-locale \
+                spreadsheet opens cleanly: semicolons, decimal commas, a UTF-8 byte-order mark. Rows stream to \
+                the output as the database sends them.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Call id or title.") var call: String
+        @Option(help: "csv or json.") var format: OutputFormat = .csv
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+        @Flag(help: "Semicolons, decimal commas and a byte-order mark, for French spreadsheets.") var excel = false
+
+        func run() async throws {
+            guard format != .table else { throw ValidationError("--format: use csv or json.") }
+            let writer = try StreamWriter(path: output)
+            let (reference, format, excel) = (call, format, excel)
+            try await database.withDatabase { database in
+                let call = try await CallRepository(database).find(reference)
+                let keys = call.grid.criteria.map(\.key)
+                let separator: Character = excel ? ";" : ","
+                func amount(_ money: Money) -> String {
+                    excel ? money.plain.replacingOccurrences(of: ".", with: ",") : money.plain
+                }
+                func score(_ fraction: Fraction?) -> String {
+                    guard let fraction else { return "" }
+                    let text = String(format: "%.3f", fraction.value)
+                    return excel ? text.replacingOccurrences(of: ".", with: ",") : text
+                }
+                if format == .csv {
+                    if excel { writer.write("\u{FEFF}") }
+                    writer.write(
+                        CSV.line(
+                            [
+                                "rank", "submission", "organisation", "kind", "city", "country", "title", "requested",
+                                "awarded", "status", "total",
+                            ] + keys + ["decision"], separator: separator))
+                } else {
+                    writer.write("{\"callId\":\(call.id),\"rows\":[")
+                }
+                var requested = Money.zero
+                var awarded = Money.zero
+                var count = 0
+                let decision = try await ReportRepository(database).streamAllocations(call: call) { row in
+                    requested = try requested.adding(row.requested)
+                    awarded = try awarded.adding(row.awarded)
+                    if format == .csv {
+                        writer.write(
+                            CSV.line(
+                                [
+                                    String(row.position), String(row.submissionId), row.organisation, row.kind,
+                                    row.city,
+                                    row.country, row.title, amount(row.requested), amount(row.awarded), row.status,
+                                    score(row.score.total),
+                                ] + keys.map { score(row.score.means[$0]) } + [String(row.decisionId)],
+                                separator: separator))
+                    } else {
+                        let object: [String: JSONValue] = [
+                            "rank": .integer(Int64(row.position)), "submissionId": .integer(row.submissionId),
+                            "organisation": .string(row.organisation), "kind": .string(row.kind),
+                            "city": .string(row.city), "country": .string(row.country), "title": .string(row.title),
+                            "requestedCents": .integer(row.requested.cents),
+                            "awardedCents": .integer(row.awarded.cents),
+                            "status": .string(row.status), "total": JSONValue(row.score.total.map { score($0) }),
+                            "criteria": .object(
+                                Dictionary(
+                                    uniqueKeysWithValues: keys.map {
+                                        ($0, JSONValue(row.score.means[$0].map { score($0) }))
+                                    })),
+                            "decisionId": .integer(row.decisionId),
+                        ]
+                        writer.write((count == 0 ? "" : ",") + JSONValue.object(object).rendered)
+                    }
+                    count += 1
+                }
+                if format == .csv {
+                    writer.write(
+                        CSV.line(
+                            ["total", String(count), "", "", "", "", "", amount(requested), amount(awarded), "", ""]
+                                + keys.map { _ in "" } + [String(decision)], separator: separator))
+                } else {
+                    writer.write(
+                        "],\"totals\":{\"submissions\":\(count),\"requestedCents\":\(requested.cents),"
+                            + "\"awardedCents\":\(awarded.cents),\"budgetCents\":\(call.budget.cents)}}\n")
+                }
+            }
+            writer.close()
+        }
+    }
+
+    struct EnvelopeReport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "envelope",
+            abstract:
+                "Each call's budget, granted, reserve list and returned money, and what is left; totals reconcile.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "Envelope id or name.") var envelope: String
+
+        func run() async throws {
+            let reference = envelope
+            let (summary, rows) = try await database.withDatabase { database in
+                let summary = try await EnvelopeRepository(database).find(reference)
+                return (summary, try await ReportRepository(database).envelope(summary.envelope.id))
+            }
+            let granted = rows.reduce(Money.zero) { (try? $0.adding($1.granted)) ?? $0 }
+            let budgets = rows.reduce(Money.zero) { (try? $0.adding($1.budget)) ?? $0 }
+            let unspent = summary.balance.total.subtracting(granted)
+            let listing = Listing(
+                columns: ["call", "title", "status", "budget", "granted", "remaining", "reserve list", "returned"],
+                rows: rows.map {
+                    [
+                        String($0.callId), $0.title, $0.status, $0.budget.plain, $0.granted.plain, $0.remaining.plain,
+                        $0.reserveTotal.plain, $0.returned.plain,
+                    ]
+                } + [["", "total", "", budgets.plain, granted.plain, budgets.subtracting(granted).plain, "", ""]],
+                json: rows.map {
+                    [
+                        "callId": .integer($0.callId), "title": .string($0.title), "status": .string($0.status),
+                        "budgetCents": .integer($0.budget.cents), "grantedCents": .integer($0.granted.cents),
+                        "remainingCents": .integer($0.remaining.cents),
+                        "reserveListCents": .integer($0.reserveTotal.cents),
+                        "returnedCents": .integer($0.returned.cents),
+                    ]
+                })
+            switch output.format {
+            case .json:
+                print(
+                    JSONValue.object([
+                        "envelope": .string(summary.envelope.name), "totalCents": .integer(summary.balance.total.cents),
+                        "reservedByCallsCents": .integer(budgets.cents), "grantedCents": .integer(granted.cents),
+                        "unreservedCents": .integer(summary.balance.left.cents),
+                        "unspentCents": .integer(unspent.cents),
+                        "calls": .array(listing.json.map(JSONValue.object)),
+                    ]).rendered)
+            case .csv:
+                print(listing.render(.csv), terminator: "")
+            case .table:
+                print("Envelope \"\(summary.envelope.name)\": \(summary.balance.total.french)")
+                print(listing.render(.table), terminator: "")
+                print(
+                    "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
+                        + "not reserved by any call: \(summary.balance.left.french).")
+            }
+        }
+    }
+}
+
+/// Writes to a file or standard output through a buffer, so large exports stream in chunks.
+/// One command's task uses it from start to end, never two at once.
+final class StreamWriter: @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private let ownsHandle: Bool
+
+    init(path: String?) throws {
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let handle = FileHandle(forWritingAtPath: path)
+            else {
+                throw FundError.validation([FieldIssue(field: "output", reason: "\(path) cannot be written")])
+            }
+            self.handle = handle
+            ownsHandle = true
+        } else {
+            handle = FileHandle.standardOutput
+            ownsHandle = false
+        }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() {
+        flush()
+        if ownsHandle { try? handle.close() }
+    }
+}
