@@ -80,6 +80,41 @@ public struct AllocationRepository: Sendable {
         }
     }
 
+    /// Supersedes the standing decision, recording why: its grants stop counting, its
+    /// submissions go back to `reviewed`, and the call returns to `reviewing` for a new commit.
+    /// Both runs stay on record.
+    public func revise(callId: Int64, reason: String) async throws -> Int64 {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw FundError.validation([FieldIssue(field: "reason", reason: "say why the decision is revised")])
+        }
+        return try await database.transaction { connection in
+            try await connection.query("SET LOCAL cfund.revising = 'on'", logger: database.logger)
+            let run = try await connection.query(
+                """
+                UPDATE allocation_runs SET superseded_at = now(), superseded_reason = \(reason)
+                WHERE call_id = \(callId) AND superseded_at IS NULL
+                RETURNING id
+                """, logger: database.logger
+            ).decode(Int64.self).first(where: { _ in true })
+            guard let run else {
+                throw FundError.validation([
+                    FieldIssue(field: "call", reason: "the call has no committed decision to revise")
+                ])
+            }
+            try await connection.query(
+                "UPDATE grants SET status = 'superseded' WHERE run_id = \(run) AND status = 'active'",
+                logger: database.logger)
+            try await connection.query(
+                """
+                UPDATE submissions SET status = 'reviewed'
+                WHERE call_id = \(callId) AND status IN ('funded', 'partially_funded', 'reserve', 'rejected')
+                """, logger: database.logger)
+            try await connection.query(
+                "UPDATE calls SET status = 'reviewing' WHERE id = \(callId)", logger: database.logger)
+            return run
+        }
+    }
+
     /// A funded project declines (or withdraws after the decision): its money returns to the call.
     public func decline(grantId: Int64, reason: String) async throws -> GrantInfo {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {

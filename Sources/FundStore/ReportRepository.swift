@@ -114,6 +114,37 @@ public struct ReportRepository: Sendable {
         }
     }
 
+    /// Streams every review of a call (draft and final) with its scores and comments.
+    public func streamReviews(
+        call: Call,
+        _ body: (_ cells: (Int64, Int64, String, String, String, Bool, [String: Int64], [String: String])) throws ->
+            Void
+    ) async throws {
+        let query: PostgresQuery = """
+            SELECT a.id, s.id, o.name, s.title, v.name, r.final, r.scores::text, r.comments::text
+            FROM assignments a JOIN reviews r ON r.assignment_id = a.id
+            JOIN submissions s ON s.id = a.submission_id JOIN organisations o ON o.id = s.organisation_id
+            JOIN reviewers v ON v.id = a.reviewer_id
+            WHERE a.call_id = \(call.id)
+            ORDER BY s.id, v.name, a.id
+            """
+        do {
+            for try await (assignment, submission, organisation, title, reviewer, final, scores, comments)
+                in try await database.client.query(query, logger: database.logger).decode(
+                    (Int64, Int64, String, String, String, Bool, String, String).self)
+            {
+                try body(
+                    (
+                        assignment, submission, organisation, title, reviewer, final,
+                        try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8)),
+                        try JSONDecoder().decode([String: String].self, from: Data(comments.utf8))
+                    ))
+            }
+        } catch let error as PSQLError {
+            throw Database.domainError(error)
+        }
+    }
+
     /// Each call of an envelope: budget, granted, reserve list, money returned by declines.
     public func envelope(_ envelopeId: Int64) async throws -> [EnvelopeReportRow] {
         try await database.rows(

@@ -23,7 +23,7 @@ struct CFund: AsyncParsableCommand {
         subcommands: [
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
             CallCommand.self, SubmissionCommand.self, ReviewerCommand.self, ReviewCommand.self, RankCommand.self,
-            AllocateCommand.self, GrantCommand.self, ReportCommand.self,
+            AllocateCommand.self, DecisionCommand.self, GrantCommand.self, ReportCommand.self,
             ServeCommand.self, DemoCommand.self,
         ]
     )

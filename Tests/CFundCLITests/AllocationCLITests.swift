@@ -71,6 +71,13 @@ struct AllocationCLITests {
         #expect(granted == 12_000_000)
         #expect(granted + unspent == report["totalCents"] as! Int)
 
+        let reviews = folder.appendingPathComponent("reviews.csv").path
+        #expect(try cli.run(["report", "reviews", "1", "--output", reviews]).status == 0)
+        let reviewRows = try Self.pythonRows(reviews, excel: false)
+        #expect(reviewRows.count == 10)
+        #expect(reviewRows.first?.contains("comment_impact") == true)
+        #expect(reviewRows.dropFirst().allSatisfy { $0[5] == "yes" && $0[7] == "4.0" })
+
         // A decline returns the money; nothing is on the reserve list, so nothing is promoted.
         let grants = try cli.run(["grant", "list", "1", "--format", "json"]).text
         #expect(grants.contains("\"amountCents\":4000000"))

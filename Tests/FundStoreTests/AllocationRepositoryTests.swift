@@ -72,6 +72,30 @@ struct AllocationRepositoryTests {
         }
     }
 
+    @Test func aRevisionSupersedesTheDecisionAndKeepsBoth() async throws {
+        try await withTestDatabase { database in
+            let call = try await Self.reviewedCall(database, round: 0)
+            let allocations = AllocationRepository(database)
+            _ = try await allocations.commit(callId: call, parameters: Self.parameters(.strict), reason: "first")
+            await #expect(throws: FundError.self) {
+                try await database.count("UPDATE calls SET status = 'reviewing' WHERE id = \(call) RETURNING 1")
+            }
+            let superseded = try await allocations.revise(callId: call, reason: "the jury re-scored one project")
+            #expect(try await database.count("SELECT granted_cents FROM calls WHERE id = \(call)") == 0)
+            let (_, plan) = try await allocations.commit(
+                callId: call, parameters: Self.parameters(.partial), reason: "second")
+            #expect(plan.granted == Money(cents: 10_000_000))
+            #expect(
+                try await database.count("SELECT count(*)::bigint FROM allocation_runs WHERE call_id = \(call)") == 2)
+            #expect(
+                try await database.count(
+                    "SELECT count(*)::bigint FROM allocation_runs WHERE id = \(superseded) AND superseded_reason IS NOT NULL"
+                )
+                    == 1)
+            #expect(try await database.count("SELECT granted_cents FROM calls WHERE id = \(call)") == 10_000_000)
+        }
+    }
+
     @Test func aDeclinedGrantFundsTheReserveOnPromotion() async throws {
         try await withTestDatabase { database in
             let call = try await Self.reviewedCall(database, round: 0)

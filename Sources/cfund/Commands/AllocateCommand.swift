@@ -175,3 +175,31 @@ struct GrantCommand: AsyncParsableCommand {
 extension String {
     func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }
+
+struct DecisionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decision",
+        abstract: "Committed decisions.",
+        subcommands: [Revise.self]
+    )
+
+    struct Revise: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Supersede a call's decision, recording why, so that a new allocate --commit can replace it.",
+            discussion: "The superseded decision and its grants stay on record; its grants stop counting.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Call id or title.") var call: String
+        @Option(help: "Why the decision is revised.") var reason: String
+
+        func run() async throws {
+            let (reference, reason) = (call, reason)
+            let (call, run) = try await database.withDatabase { database in
+                let call = try await CallRepository(database).find(reference)
+                return (call, try await AllocationRepository(database).revise(callId: call.id, reason: reason))
+            }
+            print(
+                "Decision \(run) of \"\(call.title)\" is superseded; the call is back in review. "
+                    + "Commit the new decision with: cfund allocate \(call.id) --commit --reason ...")
+        }
+    }
+}

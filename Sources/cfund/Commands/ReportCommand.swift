@@ -7,7 +7,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports for finance: allocations of a call, an envelope's reconciliation.",
-        subcommands: [Allocations.self, EnvelopeReport.self]
+        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self]
     )
 
     struct Allocations: AsyncParsableCommand {
@@ -156,6 +156,47 @@ struct ReportCommand: AsyncParsableCommand {
                     "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
                         + "not reserved by any call: \(summary.balance.left.french).")
             }
+        }
+    }
+}
+
+extension ReportCommand {
+    struct Reviews: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reviews",
+            abstract: "Every review of a call with its scores and comments (CSV), drafts included and marked.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Call id or title.") var call: String
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+        @Flag(help: "Semicolons, decimal commas and a byte-order mark, for French spreadsheets.") var excel = false
+
+        func run() async throws {
+            let writer = try StreamWriter(path: output)
+            let (reference, excel) = (call, excel)
+            try await database.withDatabase { database in
+                let call = try await CallRepository(database).find(reference)
+                let keys = call.grid.criteria.map(\.key)
+                let separator: Character = excel ? ";" : ","
+                if excel { writer.write("\u{FEFF}") }
+                writer.write(
+                    CSV.line(
+                        ["assignment", "submission", "organisation", "title", "reviewer", "final"] + keys
+                            + keys.map { "comment_\($0)" }, separator: separator))
+                try await ReportRepository(database).streamReviews(call: call) { review in
+                    let scores = keys.map { key -> String in
+                        guard let value = review.6[key] else { return "" }
+                        let text = String(Double(value) / 1000)
+                        return excel ? text.replacingOccurrences(of: ".", with: ",") : text
+                    }
+                    writer.write(
+                        CSV.line(
+                            [
+                                String(review.0), String(review.1), review.2, review.3, review.4,
+                                review.5 ? "yes" : "no",
+                            ] + scores + keys.map { review.7[$0] ?? "" }, separator: separator))
+                }
+            }
+            writer.close()
         }
     }
 }
