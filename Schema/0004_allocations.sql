@@ -55,32 +55,67 @@ CREATE TABLE grants (
 CREATE UNIQUE INDEX grants_one_active_per_submission ON grants (submission_id) WHERE status = 'active';
 CREATE INDEX grants_call_idx ON grants (call_id);
 
--- Moves active grant money into and out of the call's total; the CHECK on calls refuses
--- anything over budget, with the figures.
-CREATE FUNCTION grants_track_call_total() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Moves active grant money into and out of the calls' totals, once per statement (a commit
+-- writes every grant of a call in one statement); the CHECK on calls refuses anything over
+-- budget, and this function names the call and the figures first.
+CREATE FUNCTION grants_apply_deltas(deltas jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    delta bigint := 0;
+    item record;
     c record;
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'active' THEN delta := delta - OLD.amount_cents; END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'active' THEN delta := delta + NEW.amount_cents; END IF;
-    IF delta <> 0 THEN
-        SELECT title, budget_cents, granted_cents INTO c
-        FROM calls WHERE id = coalesce(NEW.call_id, OLD.call_id) FOR UPDATE;
-        IF c.granted_cents + delta > c.budget_cents THEN
+    FOR item IN SELECT key::bigint AS call_id, value::bigint AS delta FROM jsonb_each_text(deltas) ORDER BY 1 LOOP
+        CONTINUE WHEN item.delta = 0;
+        SELECT title, budget_cents, granted_cents INTO c FROM calls WHERE id = item.call_id FOR UPDATE;
+        IF c.granted_cents + item.delta > c.budget_cents THEN
             RAISE EXCEPTION 'grants of call "%" would exceed its budget', c.title
                 USING ERRCODE = 'CF040',
-                      DETAIL = c.title || '|' || delta || '|' || (c.budget_cents - c.granted_cents);
+                      DETAIL = c.title || '|' || item.delta || '|' || (c.budget_cents - c.granted_cents);
         END IF;
-        UPDATE calls SET granted_cents = granted_cents + delta WHERE id = coalesce(NEW.call_id, OLD.call_id);
-    END IF;
-    RETURN coalesce(NEW, OLD);
+        UPDATE calls SET granted_cents = granted_cents + item.delta WHERE id = item.call_id;
+    END LOOP;
 END
 $$;
 
-CREATE TRIGGER grants_track_call_total
-AFTER INSERT OR UPDATE OR DELETE ON grants
-FOR EACH ROW EXECUTE FUNCTION grants_track_call_total();
+CREATE FUNCTION grants_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM grants_apply_deltas(coalesce((
+        SELECT jsonb_object_agg(call_id, total) FROM (
+            SELECT call_id, sum(amount_cents) AS total FROM new_grants WHERE status = 'active' GROUP BY call_id
+        ) t), '{}'));
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION grants_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM grants_apply_deltas(coalesce((
+        SELECT jsonb_object_agg(call_id, total) FROM (
+            SELECT call_id, sum(delta) AS total FROM (
+                SELECT call_id, amount_cents AS delta FROM new_grants WHERE status = 'active'
+                UNION ALL
+                SELECT call_id, -amount_cents FROM old_grants WHERE status = 'active'
+            ) d GROUP BY call_id
+        ) t), '{}'));
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION grants_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM grants_apply_deltas(coalesce((
+        SELECT jsonb_object_agg(call_id, -total) FROM (
+            SELECT call_id, sum(amount_cents) AS total FROM old_grants WHERE status = 'active' GROUP BY call_id
+        ) t), '{}'));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER grants_after_insert AFTER INSERT ON grants
+REFERENCING NEW TABLE AS new_grants FOR EACH STATEMENT EXECUTE FUNCTION grants_after_insert();
+CREATE TRIGGER grants_after_update AFTER UPDATE ON grants
+REFERENCING OLD TABLE AS old_grants NEW TABLE AS new_grants FOR EACH STATEMENT EXECUTE FUNCTION grants_after_update();
+CREATE TRIGGER grants_after_delete AFTER DELETE ON grants
+REFERENCING OLD TABLE AS old_grants FOR EACH STATEMENT EXECUTE FUNCTION grants_after_delete();
 
 -- A decision can be revised (`cfund decision revise`, with a reason kept on the superseded
 -- run): only inside that workflow, which sets cfund.revising for its transaction, may a

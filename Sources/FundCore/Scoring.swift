@@ -41,6 +41,17 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public var value: Double { Double(numerator) / Double(denominator) }
 
+    /// `places` decimals, rounded half up, by integer arithmetic ("4.167").
+    public func decimal(places: Int) -> String {
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (numerator * scale * 2 + denominator) / (2 * denominator)
+        let whole = scaled / scale
+        let fraction = String(scaled % scale)
+        return places == 0
+            ? "\(whole)" : "\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
+
     /// One decimal, as reports show scores (half up).
     public var description: String {
         if let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator),

@@ -52,28 +52,29 @@ public struct ReportRepository: Sendable {
                     field: "call", reason: "\"\(call.title)\" has no committed decision; run cfund allocate --commit")
             ])
         }
-        // $1 is the run; $2... the grid's criterion keys, one sum and count each.
+        // $1 is the run, $2 the call; $3... the grid's criterion keys, one sum and count each.
         var sums = ""
         var query = PostgresQuery(unsafeSQL: "")
         try query.binds.append(runId, context: .default)
+        try query.binds.append(call.id, context: .default)
         for (index, criterion) in call.grid.criteria.enumerated() {
             sums +=
-                ", coalesce(sum((r.scores ->> $\(index + 2))::bigint), 0)::bigint, count(r.scores ->> $\(index + 2))::bigint"
+                ", coalesce(sum((r.scores ->> $\(index + 3))::bigint), 0)::bigint, count(r.scores ->> $\(index + 3))::bigint"
             try query.binds.append(criterion.key, context: .default)
         }
         query.sql = """
             SELECT l.position, l.submission_id, o.name, o.kind, o.city, o.country, s.title, s.requested_cents,
-                   coalesce(g.amount_cents, 0)::bigint, s.status, t.*
+                   coalesce(g.amount_cents, 0)::bigint, s.status, coalesce(t.final, 0)::bigint, t.*
             FROM allocation_lines l
             JOIN submissions s ON s.id = l.submission_id
             JOIN organisations o ON o.id = s.organisation_id
             LEFT JOIN (SELECT submission_id, sum(amount_cents) AS amount_cents FROM grants
-                       WHERE status = 'active' GROUP BY submission_id) g ON g.submission_id = s.id
-            LEFT JOIN LATERAL (
-                SELECT count(*)::bigint AS final\(sums)
+                       WHERE call_id = $2 AND status = 'active' GROUP BY submission_id) g ON g.submission_id = s.id
+            LEFT JOIN (
+                SELECT a.submission_id, count(*)::bigint AS final\(sums)
                 FROM reviews r JOIN assignments a ON a.id = r.assignment_id
-                WHERE a.submission_id = s.id AND r.final
-            ) t ON true
+                WHERE a.call_id = $2 AND r.final GROUP BY a.submission_id
+            ) t ON t.submission_id = s.id
             WHERE l.run_id = $1
             ORDER BY l.position
             """
@@ -93,10 +94,10 @@ public struct ReportRepository: Sendable {
             let final = try cells[10].decode(Int64.self)
             var tallies: [String: CriterionTally] = [:]
             for (index, criterion) in call.grid.criteria.enumerated() {
-                let count = try cells[12 + index * 2].decode(Int64.self)
+                let count = try cells[14 + index * 2].decode(Int64?.self) ?? 0
                 if count > 0 {
                     tallies[criterion.key] = CriterionTally(
-                        sumThousandths: try cells[11 + index * 2].decode(Int64.self), count: Int(count))
+                        sumThousandths: try cells[13 + index * 2].decode(Int64.self), count: Int(count))
                 }
             }
             let submissionId = try cells[1].decode(Int64.self)

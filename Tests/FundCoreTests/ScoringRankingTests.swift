@@ -31,6 +31,14 @@ struct ScoringRankingTests {
         #expect(third.means["impact"]?.description == "4.2")
     }
 
+    @Test func fractionsPrintExactlyRoundedHalfUp() {
+        #expect(Fraction(25, 6).decimal(places: 3) == "4.167")
+        #expect(Fraction(1, 8).decimal(places: 2) == "0.13")
+        #expect(Fraction(100, 1).decimal(places: 3) == "100.000")
+        #expect(Fraction(1, 3).decimal(places: 0) == "0")
+        #expect(Fraction(1, 20).description == "0.1")
+    }
+
     @Test func thresholdsAndMissingReviewsSayWhichRuleFailed() {
         let low = Scoring.score(
             submissionId: 1, reviews: [Self.review(1, 2, 5), Self.review(2, 2.5, 5), Self.review(3, 2.5, 5)],

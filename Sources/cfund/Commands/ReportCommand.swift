@@ -38,7 +38,7 @@ struct ReportCommand: AsyncParsableCommand {
                 }
                 func score(_ fraction: Fraction?) -> String {
                     guard let fraction else { return "" }
-                    let text = String(format: "%.3f", fraction.value)
+                    let text = fraction.decimal(places: 3)
                     return excel ? text.replacingOccurrences(of: ".", with: ",") : text
                 }
                 if format == .csv {
