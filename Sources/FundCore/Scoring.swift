@@ -151,13 +151,18 @@ public enum Scoring {
             parts.append(Fraction((sum - minimum * count) * Int128(criterion.weight) * 100, count * span * totalWeight))
         }
         var weighted = Fraction(0, 1)
-        let counts = Set(grid.criteria.compactMap { tallies[$0.key]?.count })
-        let scales = Set(grid.criteria.map { [$0.min, $0.max] })
-        if complete, counts.count == 1, scales.count == 1, let count = counts.first, let scale = scales.first {
-            // The usual case (every review scores every criterion on one scale): one fraction,
-            // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
-            let minimum = Int128((scale[0] * 1000).rounded())
-            let span = Int128(((scale[1] - scale[0]) * 1000).rounded())
+        // The usual case (every review scores every criterion on one scale): one fraction,
+        // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
+        let first = grid.criteria.first
+        let count = first.flatMap { tallies[$0.key]?.count } ?? 0
+        let uniform =
+            complete && count > 0
+            && grid.criteria.allSatisfy {
+                tallies[$0.key]?.count == count && $0.min == first!.min && $0.max == first!.max
+            }
+        if uniform, let first {
+            let minimum = Int128((first.min * 1000).rounded())
+            let span = Int128(((first.max - first.min) * 1000).rounded())
             var numerator: Int128 = 0
             for criterion in grid.criteria {
                 numerator +=
