@@ -100,12 +100,17 @@ AFTER INSERT OR DELETE OR UPDATE OF budget_cents, envelope_id ON calls
 FOR EACH ROW EXECUTE FUNCTION calls_reserve_budget();
 
 -- The lifecycle only moves forward one step at a time, and a call's money and rules freeze
--- when it opens.
+-- when it opens. The one way back: revising a decision (`cfund decision revise`, which sets
+-- cfund.revising for its transaction and keeps the superseded decision) returns a decided
+-- call to reviewing.
 CREATE FUNCTION calls_guard_lifecycle() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status THEN
         IF NOT (OLD.status, NEW.status) IN (
             ('draft', 'open'), ('open', 'closed'), ('closed', 'reviewing'), ('reviewing', 'decided')
+        ) AND NOT (
+            (OLD.status, NEW.status) = ('decided', 'reviewing')
+            AND coalesce(current_setting('cfund.revising', true), '') = 'on'
         ) THEN
             RAISE EXCEPTION 'call "%" cannot go from % to %', OLD.title, OLD.status, NEW.status
                 USING ERRCODE = 'CF002', DETAIL = OLD.title || '|' || OLD.status || '|' || NEW.status;

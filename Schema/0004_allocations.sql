@@ -116,36 +116,3 @@ CREATE TRIGGER grants_after_update AFTER UPDATE ON grants
 REFERENCING OLD TABLE AS old_grants NEW TABLE AS new_grants FOR EACH STATEMENT EXECUTE FUNCTION grants_after_update();
 CREATE TRIGGER grants_after_delete AFTER DELETE ON grants
 REFERENCING OLD TABLE AS old_grants FOR EACH STATEMENT EXECUTE FUNCTION grants_after_delete();
-
--- A decision can be revised (`cfund decision revise`, with a reason kept on the superseded
--- run): only inside that workflow, which sets cfund.revising for its transaction, may a
--- decided call go back to reviewing. Every other transition is as before.
-CREATE OR REPLACE FUNCTION calls_guard_lifecycle() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.status IS DISTINCT FROM OLD.status THEN
-        IF NOT (OLD.status, NEW.status) IN (
-            ('draft', 'open'), ('open', 'closed'), ('closed', 'reviewing'), ('reviewing', 'decided')
-        ) AND NOT (
-            (OLD.status, NEW.status) = ('decided', 'reviewing')
-            AND coalesce(current_setting('cfund.revising', true), '') = 'on'
-        ) THEN
-            RAISE EXCEPTION 'call "%" cannot go from % to %', OLD.title, OLD.status, NEW.status
-                USING ERRCODE = 'CF002', DETAIL = OLD.title || '|' || OLD.status || '|' || NEW.status;
-        END IF;
-        NEW.status_changed_at := now();
-    END IF;
-    IF OLD.status <> 'draft' AND (
-        NEW.envelope_id, NEW.budget_cents, NEW.opens_at, NEW.closes_at, NEW.time_zone, NEW.allowed_kinds,
-        NEW.label_awarded_from, NEW.label_awarded_to, NEW.label_valid_at_deadline, NEW.max_request_cents,
-        NEW.max_submissions_per_org, NEW.reviews_per_submission, NEW.grid, NEW.policy
-    ) IS DISTINCT FROM (
-        OLD.envelope_id, OLD.budget_cents, OLD.opens_at, OLD.closes_at, OLD.time_zone, OLD.allowed_kinds,
-        OLD.label_awarded_from, OLD.label_awarded_to, OLD.label_valid_at_deadline, OLD.max_request_cents,
-        OLD.max_submissions_per_org, OLD.reviews_per_submission, OLD.grid, OLD.policy
-    ) THEN
-        RAISE EXCEPTION 'call "%" is % and its budget and rules are frozen', OLD.title, OLD.status
-            USING ERRCODE = 'CF003', DETAIL = OLD.title || '|' || OLD.status;
-    END IF;
-    RETURN NEW;
-END
-$$;
