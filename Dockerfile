@@ -1,0 +1,23 @@
+# Build: the Swift toolchain compiles a release binary.
+FROM swift:6.2-noble AS build
+WORKDIR /build
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product cfund --static-swift-stdlib \
+    && cp "$(swift build -c release --show-bin-path)/cfund" /build/cfund \
+    && cp -R "$(swift build -c release --show-bin-path)/cfund_FundHTTP.resources" /build/ 2>/dev/null || true
+
+# Run: a slim image with the binary, its resources and the SQL migrations.
+FROM ubuntu:noble
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libcurl4 libxml2 tzdata \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --create-home cfund
+WORKDIR /app
+COPY --from=build /build/cfund /app/cfund
+COPY --from=build /build/cfund_FundHTTP.resources /app/cfund_FundHTTP.resources
+COPY Schema /app/Schema
+ENV CFUND_SCHEMA_DIR=/app/Schema
+USER cfund
+EXPOSE 8080
+ENTRYPOINT ["/app/cfund"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]
