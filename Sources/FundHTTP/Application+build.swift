@@ -77,9 +77,6 @@ extension Problem {
             return Problem(error)
         case is NIOTooManyBytesError:
             return Problem(HTTPError(.contentTooLarge))
-        case let error as PSQLError:
-            guard let domain = Database.domainError(error) as? FundError else { return Problem(.database("\(error)")) }
-            return from(domain, logger: logger)
         case let error as FundError:
             let problem = Problem(error)
             if problem.status.code >= 500 { logger.error("request failed", metadata: ["error": "\(error)"]) }

@@ -47,11 +47,7 @@ struct ReviewsController {
         let reviewerId = try await reviewer(request)
         let assignmentId = try context.identifier("assignmentId", kind: "assignment")
         let reviews = ReviewRepository(database)
-        guard
-            let view = try await reviews.assignments(reviewerId: reviewerId).first(where: {
-                $0.assignmentId == assignmentId
-            })
-        else {
+        guard let view = try await reviews.assignments(reviewerId: reviewerId, assignmentId: assignmentId).first else {
             throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
         }
         let call = try await calls.call(view.callId, database: database)
@@ -61,11 +57,9 @@ struct ReviewsController {
         try await reviews.save(
             assignmentId: assignmentId, reviewerId: reviewerId, scores: scores, comments: comments, final: final,
             grid: call.grid)
-        guard
-            let saved = try await reviews.assignments(reviewerId: reviewerId).first(where: {
-                $0.assignmentId == assignmentId
-            })
-        else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
+        guard let saved = try await reviews.assignments(reviewerId: reviewerId, assignmentId: assignmentId).first else {
+            throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
+        }
         return try await resource(saved)
     }
 

@@ -207,7 +207,7 @@ public struct AllocationRepository: Sendable {
 
     /// The call's grants, oldest first.
     public func grants(callId: Int64) async throws -> [GrantInfo] {
-        try await database.rows(
+        try await database.query(
             """
             SELECT id, submission_id, amount_cents, status, promoted FROM grants WHERE call_id = \(callId) ORDER BY id
             """

@@ -170,7 +170,7 @@ public struct CallRepository: Sendable {
             ORDER BY (id = \(id)) DESC, opens_at, title
             """)
         var calls: [Call] = []
-        for try await row in rows {
+        for row in rows {
             let (
                 id, envelopeId, title, budget, opensAt, closesAt, zone, kinds, labelFrom, labelTo, validAtDeadline,
                 maxRequest, maxSubmissions, reviews, grid, policy, status

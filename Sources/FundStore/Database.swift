@@ -71,21 +71,11 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs one query outside any explicit transaction, mapping PostgreSQL's refusals.
+    /// Runs one query outside any explicit transaction and collects its rows. PostgreSQL
+    /// reports some refusals (a trigger's, a function's) only once rows stream in, so collecting
+    /// here is what lets every refusal come out as a `FundError`.
     @discardableResult
-    public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws
-        -> PostgresRowSequence
-    {
-        do {
-            return try await client.query(query, logger: logger, file: file, line: line)
-        } catch {
-            throw Self.domainError(error)
-        }
-    }
-
-    /// Runs one query and collects its rows. PostgreSQL reports some errors (a trigger's or a
-    /// function's) only once rows stream in; collecting here maps those too.
-    public func rows(_ query: PostgresQuery, mapErrors: Bool = true, file: String = #fileID, line: Int = #line)
+    public func query(_ query: PostgresQuery, mapErrors: Bool = true, file: String = #fileID, line: Int = #line)
         async throws -> [PostgresRow]
     {
         do {
@@ -100,7 +90,7 @@ public struct Database: Sendable {
     }
 
     /// Runs a statement prepared once per connection (no parsing or planning per request) and
-    /// collects its rows, mapping errors like `rows(_:)`.
+    /// collects its rows, mapping errors like `query(_:)`.
     public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, mapErrors: Bool = true)
         async throws -> [Statement.Row]
     {
@@ -198,6 +188,21 @@ public struct Database: Sendable {
             return "\(error.code)"
         }
         return "\(error)"
+    }
+}
+
+extension Array where Element == PostgresRow {
+    /// Decodes every collected row, as `PostgresRowSequence.decode` does for a stream.
+    public func decode<Column: PostgresDecodable>(_ type: Column.Type, file: String = #fileID, line: Int = #line)
+        throws -> [Column]
+    {
+        try map { try $0.decode(type, file: file, line: line) }
+    }
+
+    public func decode<each Column: PostgresDecodable>(
+        _ type: (repeat each Column).Type, file: String = #fileID, line: Int = #line
+    ) throws -> [(repeat each Column)] {
+        try map { try $0.decode(type, file: file, line: line) }
     }
 }
 

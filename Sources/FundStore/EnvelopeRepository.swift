@@ -61,7 +61,7 @@ public struct EnvelopeRepository: Sendable {
             GROUP BY e.id ORDER BY (e.id = \(id)) DESC, e.valid_from, e.name
             """)
         var summaries: [EnvelopeSummary] = []
-        for try await (id, name, amount, from, to, reserved, calls) in rows.decode(
+        for (id, name, amount, from, to, reserved, calls) in try rows.decode(
             (Int64, String, Int64, String, String, Int64, Int64).self)
         {
             let validity = try DayRange(first: CalendarDay(parsing: from), last: CalendarDay(parsing: to))

@@ -125,7 +125,7 @@ public struct Migrator: Sendable {
         try await ensureTable(database)
         let rows = try await database.query("SELECT version, sha256, applied_at FROM schema_migrations")
         var recorded: [Int: (String, Date)] = [:]
-        for try await (version, sha, appliedAt) in rows.decode((Int, String, Date).self) {
+        for (version, sha, appliedAt) in try rows.decode((Int, String, Date).self) {
             recorded[version] = (sha, appliedAt)
         }
         return migrations.map { migration in

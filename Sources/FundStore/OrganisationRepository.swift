@@ -128,7 +128,7 @@ public struct OrganisationRepository: Sendable {
             GROUP BY o.id ORDER BY o.kind, o.name
             """)
         var organisations: [Organisation] = []
-        for try await (id, name, kind, city, country, labels) in rows.decode(
+        for (id, name, kind, city, country, labels) in try rows.decode(
             (Int64, String, String, String, String, String).self)
         {
             organisations.append(try Self.organisation(id, name, kind, city, country, labels))
@@ -147,7 +147,7 @@ public struct OrganisationRepository: Sendable {
             WHERE o.id = \(id) OR lower(o.name) = lower(\(reference))
             GROUP BY o.id ORDER BY (o.id = \(id)) DESC LIMIT 1
             """)
-        for try await (id, name, kind, city, country, labels) in rows.decode(
+        for (id, name, kind, city, country, labels) in try rows.decode(
             (Int64, String, String, String, String, String).self)
         {
             return try Self.organisation(id, name, kind, city, country, labels)

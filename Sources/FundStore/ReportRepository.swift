@@ -44,7 +44,7 @@ public struct ReportRepository: Sendable {
     public func streamAllocations(
         call: Call, _ body: (AllocationReportRow) throws -> Void
     ) async throws -> Int64 {
-        let runs = try await database.rows(
+        let runs = try await database.query(
             "SELECT id FROM allocation_runs WHERE call_id = \(call.id) AND superseded_at IS NULL")
         guard let runId = try runs.first?.decode(Int64.self) else {
             throw FundError.validation([
@@ -52,29 +52,20 @@ public struct ReportRepository: Sendable {
                     field: "call", reason: "\"\(call.title)\" has no committed decision; run cfund allocate --commit")
             ])
         }
-        // $1 is the run, $2 the call; $3... the grid's criterion keys, one sum and count each.
-        var sums = ""
+        // $1 is the run, $2 the call; the criterion keys follow.
         var query = PostgresQuery(unsafeSQL: "")
         try query.binds.append(runId, context: .default)
         try query.binds.append(call.id, context: .default)
-        for (index, criterion) in call.grid.criteria.enumerated() {
-            sums +=
-                ", coalesce(sum((r.scores ->> $\(index + 3))::bigint), 0)::bigint, count(r.scores ->> $\(index + 3))::bigint"
-            try query.binds.append(criterion.key, context: .default)
-        }
+        let tallies = try ReviewRepository.tallySQL(grid: call.grid, callParameter: 2, binds: &query.binds)
         query.sql = """
             SELECT l.position, l.submission_id, o.name, o.kind, o.city, o.country, s.title, s.requested_cents,
-                   coalesce(g.amount_cents, 0)::bigint, s.status, coalesce(t.final, 0)::bigint, t.*
+                   coalesce(g.amount_cents, 0)::bigint, s.status, t.*
             FROM allocation_lines l
             JOIN submissions s ON s.id = l.submission_id
             JOIN organisations o ON o.id = s.organisation_id
             LEFT JOIN (SELECT submission_id, sum(amount_cents) AS amount_cents FROM grants
                        WHERE call_id = $2 AND status = 'active' GROUP BY submission_id) g ON g.submission_id = s.id
-            LEFT JOIN (
-                SELECT a.submission_id, count(*)::bigint AS final\(sums)
-                FROM reviews r JOIN assignments a ON a.id = r.assignment_id
-                WHERE a.call_id = $2 AND r.final GROUP BY a.submission_id
-            ) t ON t.submission_id = s.id
+            LEFT JOIN (\(tallies)) t ON t.submission_id = s.id
             WHERE l.run_id = $1
             ORDER BY l.position
             """
@@ -91,15 +82,8 @@ public struct ReportRepository: Sendable {
     ) async throws {
         for try await row in try await database.client.query(query, logger: database.logger) {
             let cells = Array(row)
-            let final = try cells[10].decode(Int64.self)
-            var tallies: [String: CriterionTally] = [:]
-            for (index, criterion) in call.grid.criteria.enumerated() {
-                let count = try cells[14 + index * 2].decode(Int64?.self) ?? 0
-                if count > 0 {
-                    tallies[criterion.key] = CriterionTally(
-                        sumThousandths: try cells[13 + index * 2].decode(Int64.self), count: Int(count))
-                }
-            }
+            // t.* starts at column 10 with its submission_id; the tally proper at 11.
+            let (final, tallies) = try ReviewRepository.tallies(cells, from: 11, grid: call.grid)
             let submissionId = try cells[1].decode(Int64.self)
             try body(
                 AllocationReportRow(
@@ -109,7 +93,7 @@ public struct ReportRepository: Sendable {
                     title: try cells[6].decode(String.self), requested: Money(cents: try cells[7].decode(Int64.self)),
                     awarded: Money(cents: try cells[8].decode(Int64.self)), status: try cells[9].decode(String.self),
                     score: Scoring.score(
-                        submissionId: submissionId, tallies: tallies, finalReviews: Int(final), grid: call.grid,
+                        submissionId: submissionId, tallies: tallies, finalReviews: final, grid: call.grid,
                         required: call.reviewsPerSubmission),
                     decisionId: runId))
         }
@@ -148,7 +132,7 @@ public struct ReportRepository: Sendable {
 
     /// Each call of an envelope: budget, granted, reserve list, money returned by declines.
     public func envelope(_ envelopeId: Int64) async throws -> [EnvelopeReportRow] {
-        try await database.rows(
+        try await database.query(
             """
             SELECT c.id, c.title, c.status, c.budget_cents, c.granted_cents,
                    coalesce((SELECT sum(s.requested_cents) FROM submissions s

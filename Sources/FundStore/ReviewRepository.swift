@@ -43,7 +43,7 @@ public struct ReviewRepository: Sendable {
     public func assignmentInput(callId: Int64) async throws -> (
         needs: [ReviewerAssignment.SubmissionNeed], reviewers: [ReviewerAssignment.Reviewer]
     ) {
-        let needRows = try await database.rows(
+        let needRows = try await database.query(
             """
             SELECT s.id, s.organisation_id,
                    coalesce(array_agg(a.reviewer_id) FILTER (WHERE a.reviewer_id IS NOT NULL), '{}')
@@ -56,7 +56,7 @@ public struct ReviewRepository: Sendable {
             return ReviewerAssignment.SubmissionNeed(
                 submissionId: id, organisationId: organisation, assigned: Set(assigned))
         }
-        let reviewerRows = try await database.rows(
+        let reviewerRows = try await database.query(
             """
             SELECT r.id,
                    array_remove(array_append(
@@ -79,7 +79,7 @@ public struct ReviewRepository: Sendable {
         guard !pairs.isEmpty else { return 0 }
         let submissions = pairs.map(\.submissionId)
         let reviewers = pairs.map(\.reviewerId)
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             WITH inserted AS (
                 INSERT INTO assignments (call_id, submission_id, reviewer_id)
@@ -97,6 +97,15 @@ public struct ReviewRepository: Sendable {
     /// Plans and stores what is missing for every live submission of the call. Two admins running
     /// it at once queue on an advisory lock, so the second sees the first's assignments.
     public func assign(callId: Int64, perSubmission: Int, maxLoad: Int?) async throws -> Int {
+        do {
+            return try await lockedAssign(callId: callId, perSubmission: perSubmission, maxLoad: maxLoad)
+        } catch {
+            // The lock's own connection is used raw; its errors get the usual mapping here.
+            throw Database.domainError(error)
+        }
+    }
+
+    private func lockedAssign(callId: Int64, perSubmission: Int, maxLoad: Int?) async throws -> Int {
         try await database.client.withConnection { lock in
             let callKey = Int32(truncatingIfNeeded: callId)
             try await lock.query("SELECT pg_advisory_lock(\(Self.assignLockKey), \(callKey))", logger: database.logger)
@@ -123,7 +132,7 @@ public struct ReviewRepository: Sendable {
     /// Finalised reviews of a call's live submissions, by submission.
     public func finalReviews(callId: Int64) async throws -> [Int64: [ReviewScores]] {
         // Keys and values as two arrays: decoding JSON per review costs more than the ranking.
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             SELECT a.submission_id, a.reviewer_id,
                    coalesce((SELECT array_agg(e.key ORDER BY e.key) FROM jsonb_each_text(r.scores) e), '{}'),
@@ -146,40 +155,52 @@ public struct ReviewRepository: Sendable {
     public func tallies(callId: Int64, grid: ScoringGrid) async throws
         -> [Int64: (finalReviews: Int, tallies: [String: CriterionTally])]
     {
-        var sql = "SELECT a.submission_id, count(*)::bigint"
         var query = PostgresQuery(unsafeSQL: "")
-        for (index, criterion) in grid.criteria.enumerated() {
-            sql +=
-                ", coalesce(sum((r.scores ->> $\(index + 1))::bigint), 0)::bigint, count(r.scores ->> $\(index + 1))::bigint"
-            try query.binds.append(criterion.key, context: .default)
-        }
-        sql += """
-             FROM reviews r JOIN assignments a ON a.id = r.assignment_id
-            WHERE a.call_id = $\(grid.criteria.count + 1) AND r.final GROUP BY a.submission_id
-            """
         try query.binds.append(callId, context: .default)
-        query.sql = sql
+        query.sql = try Self.tallySQL(grid: grid, callParameter: 1, binds: &query.binds)
         var result: [Int64: (finalReviews: Int, tallies: [String: CriterionTally])] = [:]
-        for row in try await database.rows(query) {
+        for row in try await database.query(query) {
             let cells = Array(row)
-            let submission = try cells[0].decode(Int64.self)
-            let final = try cells[1].decode(Int64.self)
-            var tallies: [String: CriterionTally] = [:]
-            for (index, criterion) in grid.criteria.enumerated() {
-                let count = try cells[3 + index * 2].decode(Int64.self)
-                if count > 0 {
-                    tallies[criterion.key] = CriterionTally(
-                        sumThousandths: try cells[2 + index * 2].decode(Int64.self), count: Int(count))
-                }
-            }
-            result[submission] = (Int(final), tallies)
+            result[try cells[0].decode(Int64.self)] = try Self.tallies(cells, from: 1, grid: grid)
         }
         return result
     }
 
+    /// SQL giving, per submission of the call bound at `$callParameter`, its final reviews and
+    /// each criterion's sum and count: `submission_id, final, sum₁, count₁, …`. Appends the
+    /// criterion keys to `binds`.
+    static func tallySQL(grid: ScoringGrid, callParameter: Int, binds: inout PostgresBindings) throws -> String {
+        var columns = ""
+        for criterion in grid.criteria {
+            try binds.append(criterion.key, context: .default)
+            let key = "$\(binds.count)"
+            columns += ", coalesce(sum((r.scores ->> \(key))::bigint), 0)::bigint, count(r.scores ->> \(key))::bigint"
+        }
+        return """
+            SELECT a.submission_id, count(*)::bigint AS final\(columns)
+            FROM reviews r JOIN assignments a ON a.id = r.assignment_id
+            WHERE a.call_id = $\(callParameter) AND r.final GROUP BY a.submission_id
+            """
+    }
+
+    /// Reads what `tallySQL` gives from `offset` (its `final` column) on; NULLs (no review) are zero.
+    static func tallies(_ cells: [PostgresCell], from offset: Int, grid: ScoringGrid) throws
+        -> (finalReviews: Int, tallies: [String: CriterionTally])
+    {
+        var tallies: [String: CriterionTally] = [:]
+        for (index, criterion) in grid.criteria.enumerated() {
+            let count = try cells[offset + 2 + index * 2].decode(Int64?.self) ?? 0
+            if count > 0 {
+                tallies[criterion.key] = CriterionTally(
+                    sumThousandths: try cells[offset + 1 + index * 2].decode(Int64.self), count: Int(count))
+            }
+        }
+        return (Int(try cells[offset].decode(Int64?.self) ?? 0), tallies)
+    }
+
     /// Per submission: final, draft and missing reviews; per reviewer: load and progress.
     public func status(callId: Int64, wanted: Int) async throws -> ([SubmissionReviewStatus], [ReviewerProgress]) {
-        let submissionRows = try await database.rows(
+        let submissionRows = try await database.query(
             """
             SELECT s.id, o.name, s.title,
                    count(*) FILTER (WHERE r.final)::bigint, count(*) FILTER (WHERE r.final = false)::bigint
@@ -194,7 +215,7 @@ public struct ReviewRepository: Sendable {
                 submissionId: id, organisation: organisation, title: title, final: Int(final), draft: Int(draft),
                 missing: max(0, wanted - Int(final) - Int(draft)))
         }
-        let reviewerRows = try await database.rows(
+        let reviewerRows = try await database.query(
             """
             SELECT v.id, v.name, count(a.id)::bigint, count(*) FILTER (WHERE r.final)::bigint
             FROM reviewers v JOIN assignments a ON a.reviewer_id = v.id AND a.call_id = \(callId)
@@ -209,28 +230,33 @@ public struct ReviewRepository: Sendable {
     }
 
     /// A reviewer's assignments (all calls, or one), with the submission and their review so far.
-    public func assignments(reviewerId: Int64, callId: Int64? = nil) async throws -> [AssignmentView] {
-        let rows = try await database.rows(
+    public func assignments(reviewerId: Int64, callId: Int64? = nil, assignmentId: Int64? = nil) async throws
+        -> [AssignmentView]
+    {
+        // One query: the submission's columns first, then the assignment's and its review's.
+        let rows = try await database.query(
             """
-            SELECT a.id, a.call_id, a.submission_id, r.scores::text, r.comments::text, r.final
+            SELECT \(unescaped: SubmissionRepository.columns), a.id, a.call_id, r.scores::text, r.comments::text, r.final
             FROM assignments a JOIN reviews r ON r.assignment_id = a.id
+            JOIN submissions s ON s.id = a.submission_id JOIN organisations o ON o.id = s.organisation_id
             WHERE a.reviewer_id = \(reviewerId) AND (\(callId)::bigint IS NULL OR a.call_id = \(callId))
+              AND (\(assignmentId)::bigint IS NULL OR a.id = \(assignmentId))
             ORDER BY a.call_id, a.submission_id
             """)
-        var views: [AssignmentView] = []
-        let submissions = SubmissionRepository(database)
-        for row in rows {
-            let (id, callId, submissionId, scores, comments, final) = try row.decode(
-                (Int64, Int64, Int64, String, String, Bool).self)
-            let thousandths = try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8))
-            views.append(
-                AssignmentView(
-                    assignmentId: id, callId: callId, submission: try await submissions.find(submissionId),
-                    scores: thousandths.mapValues { Double($0) / 1000 },
-                    comments: try JSONDecoder().decode([String: String].self, from: Data(comments.utf8)),
-                    final: final))
+        return try rows.map { row in
+            let cells = Array(row)
+            let first = SubmissionRepository.columnCount
+            let scores = try cells[first + 2].decode(String.self)
+            let comments = try cells[first + 3].decode(String.self)
+            return AssignmentView(
+                assignmentId: try cells[first].decode(Int64.self), callId: try cells[first + 1].decode(Int64.self),
+                submission: try SubmissionRepository.submission(row),
+                scores: try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8)).mapValues {
+                    Double($0) / 1000
+                },
+                comments: try JSONDecoder().decode([String: String].self, from: Data(comments.utf8)),
+                final: try cells[first + 4].decode(Bool.self))
         }
-        return views
     }
 
     /// Saves a reviewer's scores on their own assignment (404 for anyone else's; 409 once final).
@@ -243,7 +269,7 @@ public struct ReviewRepository: Sendable {
         let thousandths = String(
             decoding: try JSONEncoder.sorted.encode(scores.mapValues { Int64(($0 * 1000).rounded()) }), as: UTF8.self)
         let notes = String(decoding: try JSONEncoder.sorted.encode(comments), as: UTF8.self)
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             UPDATE reviews r SET scores = \(thousandths)::jsonb, comments = \(notes)::jsonb, final = \(final)
             FROM assignments a
@@ -309,7 +335,7 @@ public struct ReviewRepository: Sendable {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw FundError.validation([FieldIssue(field: "reason", reason: "say why the review is reopened")])
         }
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             UPDATE reviews SET final = false, reopened_reason = \(reason)
             WHERE assignment_id = \(assignmentId) AND final
@@ -324,7 +350,7 @@ public struct ReviewRepository: Sendable {
 
     /// The grid of the call an assignment belongs to.
     public func callId(ofAssignment assignmentId: Int64) async throws -> Int64 {
-        let rows = try await database.rows("SELECT call_id FROM assignments WHERE id = \(assignmentId)")
+        let rows = try await database.query("SELECT call_id FROM assignments WHERE id = \(assignmentId)")
         guard let id = try rows.first?.decode(Int64.self) else {
             throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
         }

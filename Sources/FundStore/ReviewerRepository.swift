@@ -29,7 +29,7 @@ public struct ReviewerRepository: Sendable {
             issues.append(FieldIssue(field: "email", reason: "\"\(email)\" is not an email address"))
         }
         guard issues.isEmpty else { throw FundError.validation(issues) }
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             INSERT INTO reviewers (name, email, affiliation_id) VALUES (\(name), \(email), \(affiliationId))
             ON CONFLICT ((lower(email))) DO NOTHING RETURNING id
@@ -74,7 +74,7 @@ public struct ReviewerRepository: Sendable {
     private func reviewers(matching reference: String?) async throws -> [ReviewerInfo] {
         let id = reference.flatMap { Int64($0) } ?? -1
         let text = reference ?? ""
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             SELECT r.id, r.name, r.email, a.name,
                    coalesce((SELECT array_agg(o.name ORDER BY o.name) FROM reviewer_conflicts c

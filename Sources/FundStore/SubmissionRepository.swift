@@ -63,17 +63,27 @@ public struct SubmissionRepository: Sendable {
 
     /// A submission with its current version; with `organisationId`, only if it is theirs.
     public func find(_ id: Int64, organisationId: Int64? = nil) async throws -> Submission {
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
-            SELECT s.id, s.call_id, s.organisation_id, o.name, s.status, s.version, s.title, s.summary,
-                   s.requested_cents, s.total_cost_cents, s.ambitions, s.contact_name, s.contact_email,
-                   s.received_at, s.first_received_at, s.status_reasons
+            SELECT \(unescaped: Self.columns)
             FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.id = \(id) AND (\(organisationId)::bigint IS NULL OR s.organisation_id = \(organisationId))
             """)
         guard let row = rows.first else { throw FundError.notFound(kind: "submission", reference: String(id)) }
+        return try Self.submission(row)
+    }
+
+    /// What `submission(_:)` reads, first in a row: `s` is submissions, `o` its organisation.
+    static let columns = """
+        s.id, s.call_id, s.organisation_id, o.name, s.status, s.version, s.title, s.summary, s.requested_cents,
+        s.total_cost_cents, s.ambitions, s.contact_name, s.contact_email, s.received_at, s.first_received_at,
+        s.status_reasons
+        """
+    static let columnCount = 16
+
+    static func submission(_ row: PostgresRow) throws -> Submission {
         let (
-            _, callId, owner, organisationName, status, version, title, summary, requested, totalCost,
+            id, callId, owner, organisationName, status, version, title, summary, requested, totalCost,
             ambitions, contactName, contactEmail, receivedAt, firstReceivedAt, reasons
         ) = try row.decode(
             (
@@ -93,7 +103,7 @@ public struct SubmissionRepository: Sendable {
     /// Stores a new version of an organisation's live submission, before the deadline only; the
     /// database keeps the version it replaces.
     public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent) async throws -> Submission {
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             UPDATE submissions SET version = version + 1, received_at = cfund_now(), title = \(content.title),
                 summary = \(content.summary), requested_cents = \(content.requested.cents),
@@ -108,7 +118,7 @@ public struct SubmissionRepository: Sendable {
 
     /// Withdraws an organisation's live submission, before the deadline only.
     public func withdraw(_ id: Int64, organisationId: Int64) async throws -> Submission {
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             UPDATE submissions SET status = 'withdrawn', withdrawn_at = cfund_now()
             WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
@@ -120,7 +130,7 @@ public struct SubmissionRepository: Sendable {
 
     /// Every version, oldest first, the current one last.
     public func history(_ id: Int64) async throws -> [SubmissionVersion] {
-        let rows = try await database.rows(
+        let rows = try await database.query(
             """
             SELECT version, title, summary, requested_cents, total_cost_cents, ambitions, contact_name,
                    contact_email, received_at
@@ -154,7 +164,7 @@ public struct SubmissionRepository: Sendable {
             ORDER BY s.first_received_at, s.id
             """)
         var summaries: [SubmissionSummary] = []
-        for try await (id, organisationId, organisation, title, requested, version, receivedAt, status) in rows.decode(
+        for (id, organisationId, organisation, title, requested, version, receivedAt, status) in try rows.decode(
             (Int64, Int64, String, String, Int64, Int, Date, String).self)
         {
             summaries.append(

@@ -91,7 +91,7 @@ public struct TokenRepository: Sendable {
         try query.binds.append(holderId, context: .default)
         let rows = try await database.query(query)
         var tokens: [TokenInfo] = []
-        for try await (id, organisationId, hint, createdAt, revokedAt) in rows.decode(
+        for (id, organisationId, hint, createdAt, revokedAt) in try rows.decode(
             (Int64, Int64, String, Date, Date?).self)
         {
             tokens.append(
@@ -105,7 +105,7 @@ public struct TokenRepository: Sendable {
     public func authenticateReviewer(_ token: String) async throws -> Int64? {
         guard token.hasPrefix(Holder.reviewer.prefix), token.count < 200 else { return nil }
         let hash = Digest.sha256(token)
-        let rows = try await database.rows(
+        let rows = try await database.query(
             "SELECT reviewer_id, token_sha256 FROM reviewer_tokens WHERE token_sha256 = \(hash) AND revoked_at IS NULL")
         guard let (reviewerId, stored) = try rows.first?.decode((Int64, String).self),
             Digest.constantTimeEqual(stored, hash)

@@ -114,6 +114,6 @@ public func withTestDatabase<T: Sendable>(
 extension Database {
     /// The first column of the first row of a counting query, for assertions in tests.
     public func count(_ sql: String) async throws -> Int64 {
-        try await rows(PostgresQuery(unsafeSQL: sql)).first?.decode(Int64?.self) ?? 0
+        try await query(PostgresQuery(unsafeSQL: sql)).first?.decode(Int64?.self) ?? 0
     }
 }

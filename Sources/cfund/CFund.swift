@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import FundCore
-import FundStore
-import PostgresNIO
 
 #if canImport(Glibc)
     import Glibc
@@ -40,10 +38,6 @@ struct CFund: AsyncParsableCommand {
             }
         } catch let error as FundError {
             FileHandle.standardError.write(Data("cfund: \(error.description)\n".utf8))
-            Glibc.exit(1)
-        } catch let error as PSQLError {
-            // Errors raised while rows stream in arrive here unmapped.
-            FileHandle.standardError.write(Data("cfund: \(Database.domainError(error))\n".utf8))
             Glibc.exit(1)
         } catch {
             exit(withError: error)

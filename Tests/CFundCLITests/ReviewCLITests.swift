@@ -56,7 +56,7 @@ struct ReviewCLITests {
         #expect(try cli.run(["review", "assign", "1"]).text.contains("Assigned 0 new review(s)"))
 
         let pairs = try await Database.with(configuration, logger: TestCluster.logger) { database in
-            try await database.rows(
+            try await database.query(
                 """
                 SELECT v.email, o.name FROM assignments a JOIN reviewers v ON v.id = a.reviewer_id
                 JOIN submissions s ON s.id = a.submission_id JOIN organisations o ON o.id = s.organisation_id

@@ -116,7 +116,7 @@ struct ReviewsAPITests {
                     "UPDATE reviews SET scores = '{\"impact\": 1000}' WHERE assignment_id = \(assignment) RETURNING 1")
             }
             // Declaring a conflict after the fact removes the assignment and its review.
-            let (reviewer, organisation) = try await database.rows(
+            let (reviewer, organisation) = try await database.query(
                 """
                 SELECT a.reviewer_id, s.organisation_id FROM assignments a JOIN submissions s ON s.id = a.submission_id
                 WHERE a.id = \(assignment)

@@ -147,7 +147,7 @@ struct AllocationRepositoryTests {
                 callId: call, parameters: AllocationParameters(budget: Money(cents: 4_000_000), policy: .strict),
                 reason: "")
             let run = try await database.count("SELECT id FROM allocation_runs WHERE call_id = \(call)")
-            let others = try await database.rows(
+            let others = try await database.query(
                 "SELECT id FROM submissions WHERE call_id = \(call) AND status = 'reserve' ORDER BY id"
             ).map { try $0.decode(Int64.self) }
             // 6,000,000 cents of room; each racer grants 4,000,000: only one fits.
