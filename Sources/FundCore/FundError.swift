@@ -54,7 +54,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
         case .validation(let issues):
             return issues.map { "\($0.field): \($0.reason)" }.joined(separator: "; ") + "."
         case .notFound(let kind, let reference):
-            return "No \(kind) \"\(reference)\" exists; list them with `cfund \(kind) list`."
+            return "No \(kind) \"\(reference)\" exists; \(Self.whereToLook[kind] ?? "check the id and try again")."
         case .duplicate(let kind, let name):
             let article = kind.first.map { "aeiou".contains($0) } == true ? "An" : "A"
             return "\(article) \(kind) named \"\(name)\" already exists; choose another name or use the existing one."
@@ -113,6 +113,20 @@ public struct RowIssue: Equatable, Sendable, Codable {
     }
 }
 
+extension FundError {
+    /// Where to find the right id or name of each kind of thing.
+    static let whereToLook: [String: String] = [
+        "org": "list them with `cfund org list`",
+        "envelope": "list them with `cfund envelope list`",
+        "call": "list them with `cfund call list`",
+        "reviewer": "list them with `cfund reviewer list`",
+        "submission": "list a call's with `cfund submission list CALL`",
+        "assignment": "see a call's with `cfund review status CALL` or a reviewer's sheet",
+        "token": "list them with `cfund org token ORG --list` (or `cfund reviewer token REVIEWER --list`)",
+        "active grant": "list a call's grants with `cfund grant list CALL`",
+    ]
+}
+
 extension String {
-    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+    public func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }

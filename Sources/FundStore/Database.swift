@@ -171,13 +171,19 @@ public struct Database: Sendable {
         case "CF020":
             return FundError.idempotencyConflict(key: detail ?? "")
         case "23505":
-            return FundError.database("That would duplicate an existing record (\(detail ?? message)).")
+            return FundError.database(
+                "That would duplicate an existing record (\(detail ?? message)); nothing was changed, use the existing one."
+            )
         case "23514", "23503", "23502", "22001", "22003":
-            return FundError.database("The database refused the change: \(message)\(detail.map { " (\($0))" } ?? "").")
+            return FundError.database(
+                "The database refused the change: \(message)\(detail.map { " (\($0))" } ?? ""); "
+                    + "nothing was changed, correct the value and try again.")
         case _ where code.hasPrefix("08") || code.hasPrefix("57P") || code.hasPrefix("53") || code == "3D000":
             return FundError.databaseUnavailable("The database is unavailable (\(message)); try again shortly.")
         default:
-            return FundError.database("The database refused the request: \(message) [SQLSTATE \(code)].")
+            return FundError.database(
+                "The database refused the request: \(message) [SQLSTATE \(code)]; nothing was changed. "
+                    + "If it persists, run `cfund db status` and report this message.")
         }
     }
 

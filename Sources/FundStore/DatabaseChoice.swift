@@ -51,13 +51,7 @@ public enum DatabaseChoice: Sendable {
             return cluster.connection
         case .external(let configuration):
             try await Database.with(configuration, logger: logger) { database in
-                try await migrator.verify(database)
-                let pending = try await migrator.status(database).filter { $0.appliedAt == nil }
-                if let first = pending.first {
-                    throw FundError.database(
-                        "The database at \(configuration.displayURL) lacks \(pending.count) migration(s), from "
-                            + "\(String(format: "%04d_%@", first.version, first.name)); run `cfund migrate` first.")
-                }
+                try await migrator.requireCurrent(database)
             }
             return configuration
         }

@@ -26,6 +26,8 @@ public struct MigrationState: Sendable, Equatable {
     public let appliedAt: Date?
     /// The applied file's checksum differs from the file on disk.
     public let changed: Bool
+
+    public var fileName: String { String(format: "%04d_%@.sql", version, name) }
 }
 
 /// Applies `Schema/` to a database, forward only, each file in its own transaction under an
@@ -120,13 +122,16 @@ public struct Migrator: Sendable {
         return applied
     }
 
-    /// Every known file with when it was applied, checked against its recorded checksum.
+    /// Every known file with when it was applied, checked against its recorded checksum. Reads
+    /// only: a database never migrated shows everything pending.
     public func status(_ database: Database) async throws -> [MigrationState] {
-        try await ensureTable(database)
-        let rows = try await database.query("SELECT version, sha256, applied_at FROM schema_migrations")
+        let exists = try await database.query("SELECT to_regclass('schema_migrations') IS NOT NULL")
         var recorded: [Int: (String, Date)] = [:]
-        for (version, sha, appliedAt) in try rows.decode((Int, String, Date).self) {
-            recorded[version] = (sha, appliedAt)
+        if try exists.first?.decode(Bool.self) == true {
+            let rows = try await database.query("SELECT version, sha256, applied_at FROM schema_migrations")
+            for (version, sha, appliedAt) in try rows.decode((Int, String, Date).self) {
+                recorded[version] = (sha, appliedAt)
+            }
         }
         return migrations.map { migration in
             let record = recorded[migration.version]
@@ -136,10 +141,15 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Refuses to go on when an applied file no longer matches what was recorded.
-    public func verify(_ database: Database) async throws {
-        if let changed = try await status(database).first(where: \.changed) {
-            throw FundError.migrationChanged(file: String(format: "%04d_%@.sql", changed.version, changed.name))
+    /// Refuses to work on a database whose applied files changed or that lacks migrations.
+    public func requireCurrent(_ database: Database) async throws {
+        let states = try await status(database)
+        if let changed = states.first(where: \.changed) { throw FundError.migrationChanged(file: changed.fileName) }
+        let pending = states.filter { $0.appliedAt == nil }
+        if let first = pending.first {
+            throw FundError.database(
+                "The database at \(database.configuration.displayURL) lacks \(pending.count) migration(s), from "
+                    + "\(first.fileName); run `cfund migrate` first.")
         }
     }
 

@@ -1,3 +1,5 @@
+import FundCore
+
 /// Splits a SQL file into single statements, because PostgresNIO sends each query as one
 /// prepared statement and a prepared statement holds exactly one command.
 ///
@@ -87,7 +89,7 @@ public enum SQLScript {
                     consume(count: 1)
                 }
             } else if c == ";" {
-                if hasCode { statements.append(current.trimmed()) }
+                if hasCode { statements.append(current.trimmingWhitespace()) }
                 current = ""
                 hasCode = false
                 index += 1
@@ -96,7 +98,7 @@ public enum SQLScript {
                 consume(count: 1)
             }
         }
-        if hasCode { statements.append(current.trimmed()) }
+        if hasCode { statements.append(current.trimmingWhitespace()) }
         return statements
     }
 
@@ -113,14 +115,5 @@ public enum SQLScript {
         }
         guard end < characters.count else { return nil }
         return Array(characters[start...end])
-    }
-}
-
-extension String {
-    fileprivate func trimmed() -> String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
     }
 }

@@ -172,10 +172,6 @@ struct GrantCommand: AsyncParsableCommand {
     }
 }
 
-extension String {
-    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
-}
-
 struct DecisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decision",

@@ -123,11 +123,10 @@ struct MigrateCommand: AsyncParsableCommand {
         try await Database.with(configuration, logger: database.logger) { database in
             if status {
                 for state in try await migrator.status(database) {
-                    let file = String(format: "%04d_%@.sql", state.version, state.name)
                     let when = state.appliedAt.map {
                         "applied \(LocalTime.iso8601($0, in: TimeZone(identifier: "UTC")!))"
                     }
-                    print("\(file)  \(state.changed ? "CHANGED since applied" : when ?? "pending")")
+                    print("\(state.fileName)  \(state.changed ? "CHANGED since applied" : when ?? "pending")")
                 }
                 return
             }

@@ -129,21 +129,8 @@ struct OrganisationCommand: AsyncParsableCommand {
             let list = list
             let lines = try await database.withDatabase { database -> [String] in
                 let organisation = try await OrganisationRepository(database).find(reference)
-                let tokens = TokenRepository(database)
-                if let revoke {
-                    try await tokens.revoke(tokenId: revoke, of: organisation.id)
-                    return ["Revoked token \(revoke) of \(organisation.name)."]
-                }
-                if list {
-                    return try await tokens.list(for: organisation.id).map { token in
-                        let state = token.revokedAt.map { "revoked \($0)" } ?? "active"
-                        return "\(token.id)  \(token.hint)  issued \(token.createdAt)  \(state)"
-                    }
-                }
-                let (id, token) = try await tokens.issue(for: organisation.id)
-                return [
-                    "Token \(id) for \(organisation.name) (shown once, keep it safe):", token,
-                ]
+                return try await TokenRepository(database).manage(
+                    holderId: organisation.id, holderName: organisation.name, revoke: revoke, list: list)
             }
             print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
         }

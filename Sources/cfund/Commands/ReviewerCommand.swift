@@ -92,19 +92,8 @@ struct ReviewerCommand: AsyncParsableCommand {
             let (reference, revoke, list) = (reviewer, revoke, list)
             let lines = try await database.withDatabase { database -> [String] in
                 let reviewer = try await ReviewerRepository(database).find(reference)
-                let tokens = TokenRepository(database, holder: .reviewer)
-                if let revoke {
-                    try await tokens.revoke(tokenId: revoke, of: reviewer.id)
-                    return ["Revoked token \(revoke) of \(reviewer.name)."]
-                }
-                if list {
-                    return try await tokens.list(for: reviewer.id).map { token in
-                        "\(token.id)  \(token.hint)  issued \(token.createdAt)  "
-                            + (token.revokedAt.map { "revoked \($0)" } ?? "active")
-                    }
-                }
-                let (id, token) = try await tokens.issue(for: reviewer.id)
-                return ["Token \(id) for \(reviewer.name) (shown once, keep it safe):", token]
+                return try await TokenRepository(database, holder: .reviewer).manage(
+                    holderId: reviewer.id, holderName: reviewer.name, revoke: revoke, list: list)
             }
             print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
         }
