@@ -131,7 +131,7 @@ public struct CallRepository: Sendable {
         let rows = try await connection.query(
             """
             SELECT s.id, s.requested_cents, o.id, o.name, o.kind, o.city, o.country,
-                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+                   \(unescaped: OrganisationRepository.labelsColumn)
             FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             LEFT JOIN label_periods l ON l.organisation_id = o.id
             WHERE s.call_id = \(call.id) AND s.status = 'submitted'

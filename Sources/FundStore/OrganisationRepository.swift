@@ -120,40 +120,36 @@ public struct OrganisationRepository: Sendable {
     }
 
     public func list() async throws -> [Organisation] {
-        let rows = try await database.query(
-            """
-            SELECT o.id, o.name, o.kind, o.city, o.country,
-                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
-            FROM organisations o LEFT JOIN label_periods l ON l.organisation_id = o.id
-            GROUP BY o.id ORDER BY o.kind, o.name
-            """)
-        var organisations: [Organisation] = []
-        for (id, name, kind, city, country, labels) in try rows.decode(
-            (Int64, String, String, String, String, String).self)
-        {
-            organisations.append(try Self.organisation(id, name, kind, city, country, labels))
-        }
-        return organisations
+        try await organisations(matching: nil)
     }
 
     /// Finds an organisation by id or by name (any case).
     public func find(_ reference: String) async throws -> Organisation {
-        let id = Int64(reference) ?? -1
+        guard let organisation = try await organisations(matching: reference).first else {
+            throw FundError.notFound(kind: "org", reference: reference)
+        }
+        return organisation
+    }
+
+    /// All organisations by kind and name, or the one whose id or name is `reference`.
+    private func organisations(matching reference: String?) async throws -> [Organisation] {
+        let id = reference.flatMap { Int64($0) } ?? -1
         let rows = try await database.query(
             """
-            SELECT o.id, o.name, o.kind, o.city, o.country,
-                   coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+            SELECT o.id, o.name, o.kind, o.city, o.country, \(unescaped: Self.labelsColumn)
             FROM organisations o LEFT JOIN label_periods l ON l.organisation_id = o.id
-            WHERE o.id = \(id) OR lower(o.name) = lower(\(reference))
-            GROUP BY o.id ORDER BY (o.id = \(id)) DESC LIMIT 1
+            WHERE NOT \(reference != nil) OR o.id = \(id) OR lower(o.name) = lower(\(reference ?? ""))
+            GROUP BY o.id ORDER BY (o.id = \(id)) DESC, o.kind, o.name
             """)
-        for (id, name, kind, city, country, labels) in try rows.decode(
-            (Int64, String, String, String, String, String).self)
-        {
-            return try Self.organisation(id, name, kind, city, country, labels)
+        return try rows.decode((Int64, String, String, String, String, String).self).map {
+            try Self.organisation($0.0, $0.1, $0.2, $0.3, $0.4, $0.5)
         }
-        throw FundError.notFound(kind: "org", reference: reference)
     }
+
+    /// An organisation's label periods as one text ("awarded/expires,..."), with `l` joined as
+    /// its label_periods and grouped by organisation; `organisation(...)` reads it back.
+    static let labelsColumn =
+        "coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')"
 
     static func organisation(
         _ id: Int64, _ name: String, _ kind: String, _ city: String, _ country: String, _ labels: String

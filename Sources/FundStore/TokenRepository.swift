@@ -133,8 +133,7 @@ public struct TokenRepository: Sendable {
 /// Every API request runs this lookup, so it is prepared once per connection.
 struct AuthenticateStatement: PostgresPreparedStatement {
     static let sql = """
-        SELECT t.id, t.token_sha256, o.id, o.name, o.kind, o.city, o.country,
-               coalesce(string_agg(l.awarded_on::text || '/' || l.expires_on::text, ',' ORDER BY l.awarded_on), '')
+        SELECT t.id, t.token_sha256, o.id, o.name, o.kind, o.city, o.country, \(OrganisationRepository.labelsColumn)
         FROM organisation_tokens t
         JOIN organisations o ON o.id = t.organisation_id
         LEFT JOIN label_periods l ON l.organisation_id = o.id
