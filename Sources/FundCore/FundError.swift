@@ -40,6 +40,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case submissionNotChangeable(id: Int64, status: SubmissionStatus)
     case reviewFinal(assignmentId: Int64)
     case assignmentImpossible([String])
+    /// `cfund audit verify` found a broken link; the message says where and why.
+    case auditBroken(String)
 
     public var description: String {
         switch self {
@@ -94,7 +96,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(cfund review reopen \(id) --reason ...)."
         case .assignmentImpossible(let reasons):
             return "Nothing was assigned: " + reasons.joined(separator: "; ") + "."
-        case .database(let message), .databaseUnavailable(let message):
+        case .database(let message), .databaseUnavailable(let message), .auditBroken(let message):
             return message
         case .cluster(let message):
             return message

@@ -25,3 +25,8 @@ extension TokenRepository {
         return applicant
     }
 }
+
+extension Applicant {
+    /// Who the audit trail records for this request's changes.
+    var actor: String { "organisation-token:\(tokenId)" }
+}

@@ -72,7 +72,7 @@ public struct Problem: HTTPResponseError, Sendable {
             self.init(
                 status: .serviceUnavailable, type: "database-unavailable", title: "Database unavailable",
                 detail: "The database is unavailable; nothing was recorded. Retry later with the same Idempotency-Key.")
-        case .database, .migrationChanged, .migrationFailed, .cluster:
+        case .database, .migrationChanged, .migrationFailed, .cluster, .auditBroken:
             self.init(
                 status: .internalServerError, type: "internal", title: "Internal error",
                 detail: "The server failed; the error is logged.")

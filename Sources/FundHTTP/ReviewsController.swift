@@ -35,7 +35,7 @@ struct ReviewsController {
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> AssignmentList {
-        let reviewerId = try await reviewer(request)
+        let (reviewerId, _) = try await reviewer(request)
         var resources: [AssignmentResource] = []
         for view in try await ReviewRepository(database).assignments(reviewerId: reviewerId) {
             resources.append(try await resource(view))
@@ -44,7 +44,7 @@ struct ReviewsController {
     }
 
     @Sendable func score(request: Request, context: AppRequestContext) async throws -> AssignmentResource {
-        let reviewerId = try await reviewer(request)
+        let (reviewerId, tokenId) = try await reviewer(request)
         let assignmentId = try context.identifier("assignmentId", kind: "assignment")
         let reviews = ReviewRepository(database)
         guard let view = try await reviews.assignments(reviewerId: reviewerId, assignmentId: assignmentId).first else {
@@ -56,22 +56,22 @@ struct ReviewsController {
         if view.final { throw FundError.reviewFinal(assignmentId: assignmentId) }
         try await reviews.save(
             assignmentId: assignmentId, reviewerId: reviewerId, scores: scores, comments: comments, final: final,
-            grid: call.grid)
+            grid: call.grid, actor: "reviewer-token:\(tokenId)")
         guard let saved = try await reviews.assignments(reviewerId: reviewerId, assignmentId: assignmentId).first else {
             throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
         }
         return try await resource(saved)
     }
 
-    private func reviewer(_ request: Request) async throws -> Int64 {
+    private func reviewer(_ request: Request) async throws -> (reviewerId: Int64, tokenId: Int64) {
         guard let token = request.bearerToken else {
             throw FundError.unauthorized("Send your reviewer token as `Authorization: Bearer cfr_...`.")
         }
-        guard let id = try await TokenRepository(database, holder: .reviewer).authenticateReviewer(token) else {
+        guard let found = try await TokenRepository(database, holder: .reviewer).authenticateReviewer(token) else {
             throw FundError.unauthorized(
                 "The token is unknown or revoked; ask the Fund's programme team for a new one.")
         }
-        return id
+        return found
     }
 
     private func resource(_ view: AssignmentView) async throws -> AssignmentResource {

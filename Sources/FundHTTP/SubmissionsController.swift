@@ -44,7 +44,8 @@ struct SubmissionsController {
             guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
             let key = try Self.idempotencyKey(request)
             let (submission, replayed) = try await SubmissionRepository(database).receive(
-                callId: call.id, organisation: applicant.organisation, content: content, idempotencyKey: key)
+                callId: call.id, organisation: applicant.organisation, content: content, idempotencyKey: key,
+                actor: applicant.actor)
             if !replayed { Self.accepted.increment() }
             return try SubmissionResource(submission).response(
                 status: replayed ? .ok : .created, location: "/v1/submissions/\(submission.id)", request: request,
@@ -71,14 +72,16 @@ struct SubmissionsController {
         let call = try await calls.call(current.callId, database: database)
         let content = try await Self.content(of: request, context: context, call: call)
         return SubmissionResource(
-            try await submissions.amend(id, organisationId: applicant.organisation.id, content: content))
+            try await submissions.amend(
+                id, organisationId: applicant.organisation.id, content: content, actor: applicant.actor))
     }
 
     @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
         let applicant = try await TokenRepository(database).applicant(for: request)
         let id = try context.identifier("id", kind: "submission")
         return SubmissionResource(
-            try await SubmissionRepository(database).withdraw(id, organisationId: applicant.organisation.id))
+            try await SubmissionRepository(database).withdraw(
+                id, organisationId: applicant.organisation.id, actor: applicant.actor))
     }
 
     /// The body as a submission: 415 unless JSON, 413 over the limit, 400 malformed, 422 invalid.

@@ -89,6 +89,19 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs one statement whose changes the audit trail records as `actor`'s (an API token,
+    /// say): in a transaction that sets `cfund.actor` first. Without an actor, as `query(_:)`.
+    @discardableResult
+    public func query(_ query: PostgresQuery, actor: String?) async throws -> [PostgresRow] {
+        guard let actor else { return try await self.query(query) }
+        return try await transaction { connection in
+            try await connection.query("SELECT set_config('cfund.actor', \(actor), true)", logger: logger)
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
     /// Runs a statement prepared once per connection (no parsing or planning per request) and
     /// collects its rows, mapping errors like `query(_:)`.
     public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, mapErrors: Bool = true)
@@ -168,6 +181,10 @@ public struct Database: Sendable {
             return FundError.validation([
                 FieldIssue(field: "call", reason: "the call already has a committed decision; revise it first")
             ])
+        case "CF050":
+            return FundError.database(
+                "The audit trail is append-only: its events cannot be changed or deleted. "
+                    + "Record a correction as a new change instead.")
         case "CF020":
             return FundError.idempotencyConflict(key: detail ?? "")
         case "23505":

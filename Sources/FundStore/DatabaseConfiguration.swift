@@ -20,6 +20,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// Who the audit trail records for changes made on these connections (`cfund.actor`).
+    public var actor: String?
 
     public init(endpoint: Endpoint, username: String, password: String?, database: String, tls: TLSMode = .disable) {
         self.endpoint = endpoint
@@ -101,6 +103,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
                 unixSocketPath: path, username: username, password: password, database: database)
         }
         configuration.options.connectTimeout = .seconds(5)
+        if let actor { configuration.options.additionalStartupParameters = [("cfund.actor", actor)] }
         return configuration
     }
 

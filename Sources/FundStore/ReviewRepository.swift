@@ -262,7 +262,7 @@ public struct ReviewRepository: Sendable {
     /// Saves a reviewer's scores on their own assignment (404 for anyone else's; 409 once final).
     public func save(
         assignmentId: Int64, reviewerId: Int64, scores: [String: Double], comments: [String: String], final: Bool,
-        grid: ScoringGrid
+        grid: ScoringGrid, actor: String? = nil
     ) async throws {
         let issues = ReviewValidation.issues(scores: scores, grid: grid, final: final)
         guard issues.isEmpty else { throw FundError.validation(issues) }
@@ -275,7 +275,7 @@ public struct ReviewRepository: Sendable {
             FROM assignments a
             WHERE r.assignment_id = a.id AND a.id = \(assignmentId) AND a.reviewer_id = \(reviewerId)
             RETURNING r.assignment_id
-            """)
+            """, actor: actor)
         guard !rows.isEmpty else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
     }
 

@@ -32,14 +32,15 @@ public struct SubmissionRepository: Sendable {
     }
 
     /// Receives a submission; `replayed` is true when an earlier request with the same
-    /// idempotency key and content created it.
+    /// idempotency key and content created it. `actor` is who the audit trail records.
     public func receive(
-        callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?
+        callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?,
+        actor: String? = nil
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
         let statement = ReceiveStatement(
             callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
-            content: content)
+            content: content, actor: actor)
         let rows: [ReceiveStatement.Row]
         do {
             rows = try await database.execute(statement, mapErrors: false)
@@ -102,7 +103,9 @@ public struct SubmissionRepository: Sendable {
 
     /// Stores a new version of an organisation's live submission, before the deadline only; the
     /// database keeps the version it replaces.
-    public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent) async throws -> Submission {
+    public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent, actor: String? = nil)
+        async throws -> Submission
+    {
         let rows = try await database.query(
             """
             UPDATE submissions SET version = version + 1, received_at = cfund_now(), title = \(content.title),
@@ -111,19 +114,19 @@ public struct SubmissionRepository: Sendable {
                 contact_name = \(content.contactName), contact_email = \(content.contactEmail)
             WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
             RETURNING id
-            """)
+            """, actor: actor)
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
 
     /// Withdraws an organisation's live submission, before the deadline only.
-    public func withdraw(_ id: Int64, organisationId: Int64) async throws -> Submission {
+    public func withdraw(_ id: Int64, organisationId: Int64, actor: String? = nil) async throws -> Submission {
         let rows = try await database.query(
             """
             UPDATE submissions SET status = 'withdrawn', withdrawn_at = cfund_now()
             WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
             RETURNING id
-            """)
+            """, actor: actor)
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
@@ -187,10 +190,10 @@ public struct SubmissionRepository: Sendable {
 struct ReceiveStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT submission_id, replayed, version, status, received_at, first_received_at
-        FROM receive_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        FROM receive_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         """
     static let bindingDataTypes: [PostgresDataType] = [
-        .int8, .int8, .text, .text, .text, .text, .int8, .int8, .textArray, .text, .text,
+        .int8, .int8, .text, .text, .text, .text, .int8, .int8, .textArray, .text, .text, .text,
     ]
     typealias Row = (Int64, Bool, Int, String, Date, Date)
 
@@ -199,9 +202,10 @@ struct ReceiveStatement: PostgresPreparedStatement {
     let key: String?
     let fingerprint: String
     let content: SubmissionContent
+    let actor: String?
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 12)
         bindings.append(callId)
         bindings.append(organisationId)
         if let key { bindings.append(key) } else { bindings.appendNull() }
@@ -213,6 +217,7 @@ struct ReceiveStatement: PostgresPreparedStatement {
         bindings.append(content.ambitions.map(\.rawValue))
         bindings.append(content.contactName)
         bindings.append(content.contactEmail)
+        if let actor { bindings.append(actor) } else { bindings.appendNull() }
         return bindings
     }
 

@@ -101,16 +101,20 @@ public struct TokenRepository: Sendable {
         return tokens
     }
 
-    /// The reviewer a live reviewer token belongs to; nil for unknown or revoked tokens.
-    public func authenticateReviewer(_ token: String) async throws -> Int64? {
+    /// The reviewer a live reviewer token belongs to, and the token's id; nil for unknown or
+    /// revoked tokens.
+    public func authenticateReviewer(_ token: String) async throws -> (reviewerId: Int64, tokenId: Int64)? {
         guard token.hasPrefix(Holder.reviewer.prefix), token.count < 200 else { return nil }
         let hash = Digest.sha256(token)
         let rows = try await database.query(
-            "SELECT reviewer_id, token_sha256 FROM reviewer_tokens WHERE token_sha256 = \(hash) AND revoked_at IS NULL")
-        guard let (reviewerId, stored) = try rows.first?.decode((Int64, String).self),
+            """
+            SELECT reviewer_id, id, token_sha256 FROM reviewer_tokens
+            WHERE token_sha256 = \(hash) AND revoked_at IS NULL
+            """)
+        guard let (reviewerId, tokenId, stored) = try rows.first?.decode((Int64, Int64, String).self),
             Digest.constantTimeEqual(stored, hash)
         else { return nil }
-        return reviewerId
+        return (reviewerId, tokenId)
     }
 
     /// The organisation a live token belongs to, with its labels; nil for unknown or revoked tokens.

@@ -96,11 +96,13 @@ enum TestClusterCleanup {
     }
 }
 
-/// Runs `body` against a fresh migrated database, dropping it afterwards.
+/// Runs `body` against a fresh migrated database, dropping it afterwards; `actor` is who the
+/// audit trail records for its changes (else "sql:" and the role).
 public func withTestDatabase<T: Sendable>(
-    _ body: @Sendable (Database) async throws -> T
+    actor: String? = nil, _ body: @Sendable (Database) async throws -> T
 ) async throws -> T {
-    let configuration = try await TestCluster.shared.makeDatabase()
+    var configuration = try await TestCluster.shared.makeDatabase()
+    configuration.actor = actor
     do {
         let result = try await Database.with(configuration, logger: TestCluster.logger, maximumConnections: 8, body)
         try await TestCluster.shared.drop(configuration)

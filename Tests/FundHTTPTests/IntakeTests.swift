@@ -155,7 +155,7 @@ struct IntakeTests {
     }
 
     @Test func aWithdrawnSubmissionFreesTheOrganisationsPlace() async throws {
-        try await Self.withIntake { _, fixture, client in
+        try await Self.withIntake { database, fixture, client in
             let (_, created) = try await Self.post(
                 client, call: fixture.callId, token: fixture.lyonToken, body: IntakeFixture.body())
             let second = try await Self.post(
@@ -172,6 +172,15 @@ struct IntakeTests {
             let replacement = try await Self.post(
                 client, call: fixture.callId, token: fixture.lyonToken, body: IntakeFixture.body(title: "Second"))
             #expect(replacement.0 == .created)
+
+            // The audit trail names the token behind each change; the refused ones left nothing.
+            let token = try await database.count(
+                "SELECT min(id) FROM organisation_tokens WHERE organisation_id = \(fixture.lyon)")
+            let events = try await database.query(
+                "SELECT action, actor FROM audit_events WHERE target LIKE 'submission:%' ORDER BY id"
+            ).decode((String, String).self)
+            #expect(events.map(\.0) == ["submission.create", "submission.withdraw", "submission.create"])
+            #expect(events.allSatisfy { $0.1 == "organisation-token:\(token)" })
         }
     }
 

@@ -90,6 +90,16 @@ struct ReviewsAPITests {
                 try await ReviewRepository(database).reopen(assignmentId: Int64(mine), reason: "typo on feasibility")
                 #expect(try await Self.call(client, .put, "/v1/reviews/\(mine)", token: alice, body: full).0 == .ok)
 
+                let events = try await database.query(
+                    "SELECT action, actor FROM audit_events WHERE target = \("review:\(mine)") ORDER BY id"
+                ).decode((String, String).self)
+                #expect(
+                    events.map(\.0) == [
+                        "review.create", "review.save", "review.finalise", "review.reopen", "review.finalise",
+                    ])
+                #expect(events[1].1.hasPrefix("reviewer-token:"))
+                #expect(events[3].1.hasPrefix("sql:"))
+
                 #expect(
                     try await Self.call(client, .put, "/v1/reviews/\(mine)", token: bruno, body: full).0 == .notFound)
                 #expect(try await Self.call(client, .get, "/v1/reviews", token: "cfr_nope").0 == .unauthorized)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FundCore
 import FundStore
 import Logging
@@ -18,10 +19,31 @@ struct DatabaseOptions: ParsableArguments {
         return logger
     }
 
-    /// Runs `body` with a ready database (the embedded one started and migrated if needed).
+    /// Runs `body` with a ready database (the embedded one started and migrated if needed),
+    /// its changes recorded as the command's user's, then seals the audit events it wrote.
     func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
-        let configuration = try await DatabaseChoice.resolve(url: url).prepare(logger: logger)
-        return try await Database.with(configuration, logger: logger, body)
+        var configuration = try await DatabaseChoice.resolve(url: url).prepare(logger: logger)
+        configuration.actor = Self.actor
+        return try await Database.with(configuration, logger: logger) { database in
+            do {
+                let result = try await body(database)
+                try await AuditTrail(database).seal()
+                return result
+            } catch {
+                // A refused step may follow committed ones; their events are sealed all the same.
+                // A failure to seal here is left to the next seal, so the command's own error shows.
+                _ = try? await AuditTrail(database).seal()
+                throw error
+            }
+        }
+    }
+
+    /// The operating-system user running the command, as the audit trail names it.
+    static var actor: String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+            return "cli:" + String(cString: name)
+        }
+        return "cli:uid-\(geteuid())"
     }
 }
 
