@@ -42,16 +42,19 @@ public func buildRouter(
 /// The server: the router plus the PostgreSQL pool, run together in one service group so that
 /// SIGTERM drains requests before the pool closes.
 ///
-/// Configuration keys: `host` and `port` (where to listen); `sealEvery`, how often the audit
-/// events requests wrote are sealed into the chain.
+/// Configuration keys: `host` and `port` (where to listen; port 0 picks a free one, which
+/// `onListening` receives); `sealEvery`, how often the audit events requests wrote are sealed
+/// into the chain.
 public func buildApplication(
     client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger,
-    metrics: PrometheusCollectorRegistry, sealEvery: Duration = .milliseconds(500)
+    metrics: PrometheusCollectorRegistry, sealEvery: Duration = .milliseconds(500),
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let database = Database(client: client, configuration: configuration, logger: logger)
     var application = Application(
         router: buildRouter(database: database, metrics: metrics),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cfund"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
     application.addServices(client, AuditSealer(database: database, interval: sealEvery))
     return application

@@ -6,8 +6,8 @@ import FundStore
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Reports for finance: allocations of a call, an envelope's reconciliation.",
-        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self]
+        abstract: "Reports for finance: allocations of a call, an envelope's reconciliation, reviews, a summary page.",
+        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self]
     )
 
     struct Allocations: AsyncParsableCommand {
@@ -31,74 +31,81 @@ struct ReportCommand: AsyncParsableCommand {
             let (reference, format, excel) = (call, format, excel)
             try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
-                let keys = call.grid.criteria.map(\.key)
-                let separator: Character = excel ? ";" : ","
-                func amount(_ money: Money) -> String {
-                    excel ? money.plain.replacingOccurrences(of: ".", with: ",") : money.plain
-                }
-                func score(_ fraction: Fraction?) -> String {
-                    guard let fraction else { return "" }
-                    let text = fraction.decimal(places: 3)
-                    return excel ? text.replacingOccurrences(of: ".", with: ",") : text
-                }
+                try await Self.write(call: call, format: format, excel: excel, database: database, to: writer)
+            }
+            writer.close()
+        }
+
+        /// Writes the report of `call`'s standing decision to `writer`; the demo writes its files with it.
+        static func write(
+            call: Call, format: OutputFormat, excel: Bool, database: Database, to writer: StreamWriter
+        ) async throws {
+            let keys = call.grid.criteria.map(\.key)
+            let separator: Character = excel ? ";" : ","
+            func amount(_ money: Money) -> String {
+                excel ? money.plain.replacingOccurrences(of: ".", with: ",") : money.plain
+            }
+            func score(_ fraction: Fraction?) -> String {
+                guard let fraction else { return "" }
+                let text = fraction.decimal(places: 3)
+                return excel ? text.replacingOccurrences(of: ".", with: ",") : text
+            }
+            if format == .csv {
+                if excel { writer.write("\u{FEFF}") }
+                writer.write(
+                    CSV.line(
+                        [
+                            "rank", "submission", "organisation", "kind", "city", "country", "title", "requested",
+                            "awarded", "status", "total",
+                        ] + keys + ["decision"], separator: separator))
+            } else {
+                writer.write("{\"callId\":\(call.id),\"rows\":[")
+            }
+            var requested = Money.zero
+            var awarded = Money.zero
+            var count = 0
+            let decision = try await ReportRepository(database).streamAllocations(call: call) { row in
+                requested = try requested.adding(row.requested)
+                awarded = try awarded.adding(row.awarded)
                 if format == .csv {
-                    if excel { writer.write("\u{FEFF}") }
                     writer.write(
                         CSV.line(
                             [
-                                "rank", "submission", "organisation", "kind", "city", "country", "title", "requested",
-                                "awarded", "status", "total",
-                            ] + keys + ["decision"], separator: separator))
+                                String(row.position), String(row.submissionId), row.organisation, row.kind,
+                                row.city,
+                                row.country, row.title, amount(row.requested), amount(row.awarded), row.status,
+                                score(row.score.total),
+                            ] + keys.map { score(row.score.means[$0]) } + [String(row.decisionId)],
+                            separator: separator))
                 } else {
-                    writer.write("{\"callId\":\(call.id),\"rows\":[")
+                    let object: [String: JSONValue] = [
+                        "rank": .integer(Int64(row.position)), "submissionId": .integer(row.submissionId),
+                        "organisation": .string(row.organisation), "kind": .string(row.kind),
+                        "city": .string(row.city), "country": .string(row.country), "title": .string(row.title),
+                        "requestedCents": .integer(row.requested.cents),
+                        "awardedCents": .integer(row.awarded.cents),
+                        "status": .string(row.status), "total": JSONValue(row.score.total.map { score($0) }),
+                        "criteria": .object(
+                            Dictionary(
+                                uniqueKeysWithValues: keys.map {
+                                    ($0, JSONValue(row.score.means[$0].map { score($0) }))
+                                })),
+                        "decisionId": .integer(row.decisionId),
+                    ]
+                    writer.write((count == 0 ? "" : ",") + JSONValue.object(object).rendered)
                 }
-                var requested = Money.zero
-                var awarded = Money.zero
-                var count = 0
-                let decision = try await ReportRepository(database).streamAllocations(call: call) { row in
-                    requested = try requested.adding(row.requested)
-                    awarded = try awarded.adding(row.awarded)
-                    if format == .csv {
-                        writer.write(
-                            CSV.line(
-                                [
-                                    String(row.position), String(row.submissionId), row.organisation, row.kind,
-                                    row.city,
-                                    row.country, row.title, amount(row.requested), amount(row.awarded), row.status,
-                                    score(row.score.total),
-                                ] + keys.map { score(row.score.means[$0]) } + [String(row.decisionId)],
-                                separator: separator))
-                    } else {
-                        let object: [String: JSONValue] = [
-                            "rank": .integer(Int64(row.position)), "submissionId": .integer(row.submissionId),
-                            "organisation": .string(row.organisation), "kind": .string(row.kind),
-                            "city": .string(row.city), "country": .string(row.country), "title": .string(row.title),
-                            "requestedCents": .integer(row.requested.cents),
-                            "awardedCents": .integer(row.awarded.cents),
-                            "status": .string(row.status), "total": JSONValue(row.score.total.map { score($0) }),
-                            "criteria": .object(
-                                Dictionary(
-                                    uniqueKeysWithValues: keys.map {
-                                        ($0, JSONValue(row.score.means[$0].map { score($0) }))
-                                    })),
-                            "decisionId": .integer(row.decisionId),
-                        ]
-                        writer.write((count == 0 ? "" : ",") + JSONValue.object(object).rendered)
-                    }
-                    count += 1
-                }
-                if format == .csv {
-                    writer.write(
-                        CSV.line(
-                            ["total", String(count), "", "", "", "", "", amount(requested), amount(awarded), "", ""]
-                                + keys.map { _ in "" } + [String(decision)], separator: separator))
-                } else {
-                    writer.write(
-                        "],\"totals\":{\"submissions\":\(count),\"requestedCents\":\(requested.cents),"
-                            + "\"awardedCents\":\(awarded.cents),\"budgetCents\":\(call.budget.cents)}}\n")
-                }
+                count += 1
             }
-            writer.close()
+            if format == .csv {
+                writer.write(
+                    CSV.line(
+                        ["total", String(count), "", "", "", "", "", amount(requested), amount(awarded), "", ""]
+                            + keys.map { _ in "" } + [String(decision)], separator: separator))
+            } else {
+                writer.write(
+                    "],\"totals\":{\"submissions\":\(count),\"requestedCents\":\(requested.cents),"
+                        + "\"awardedCents\":\(awarded.cents),\"budgetCents\":\(call.budget.cents)}}\n")
+            }
         }
     }
 
@@ -117,6 +124,11 @@ struct ReportCommand: AsyncParsableCommand {
                 let summary = try await EnvelopeRepository(database).find(reference)
                 return (summary, try await ReportRepository(database).envelope(summary.envelope.id))
             }
+            print(Self.render(summary: summary, rows: rows, format: output.format), terminator: "")
+        }
+
+        /// The report as text in `format`; the demo writes its file with it.
+        static func render(summary: EnvelopeSummary, rows: [EnvelopeReportRow], format: OutputFormat) -> String {
             let granted = rows.reduce(Money.zero) { (try? $0.adding($1.granted)) ?? $0 }
             let budgets = rows.reduce(Money.zero) { (try? $0.adding($1.budget)) ?? $0 }
             let unspent = summary.balance.total.subtracting(granted)
@@ -137,24 +149,22 @@ struct ReportCommand: AsyncParsableCommand {
                         "returnedCents": .integer($0.returned.cents),
                     ]
                 })
-            switch output.format {
+            switch format {
             case .json:
-                print(
-                    JSONValue.object([
-                        "envelope": .string(summary.envelope.name), "totalCents": .integer(summary.balance.total.cents),
-                        "reservedByCallsCents": .integer(budgets.cents), "grantedCents": .integer(granted.cents),
-                        "unreservedCents": .integer(summary.balance.left.cents),
-                        "unspentCents": .integer(unspent.cents),
-                        "calls": .array(listing.json.map(JSONValue.object)),
-                    ]).rendered)
+                return JSONValue.object([
+                    "envelope": .string(summary.envelope.name), "totalCents": .integer(summary.balance.total.cents),
+                    "reservedByCallsCents": .integer(budgets.cents), "grantedCents": .integer(granted.cents),
+                    "unreservedCents": .integer(summary.balance.left.cents),
+                    "unspentCents": .integer(unspent.cents),
+                    "calls": .array(listing.json.map(JSONValue.object)),
+                ]).rendered + "\n"
             case .csv:
-                print(listing.render(.csv), terminator: "")
+                return listing.render(.csv)
             case .table:
-                print("Envelope \"\(summary.envelope.name)\": \(summary.balance.total.french)")
-                print(listing.render(.table), terminator: "")
-                print(
-                    "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
-                        + "not reserved by any call: \(summary.balance.left.french).")
+                return "Envelope \"\(summary.envelope.name)\": \(summary.balance.total.french)\n"
+                    + listing.render(.table)
+                    + "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
+                    + "not reserved by any call: \(summary.balance.left.french).\n"
             }
         }
     }
@@ -175,27 +185,64 @@ extension ReportCommand {
             let (reference, excel) = (call, excel)
             try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
-                let keys = call.grid.criteria.map(\.key)
-                let separator: Character = excel ? ";" : ","
-                if excel { writer.write("\u{FEFF}") }
+                try await Self.write(call: call, excel: excel, database: database, to: writer)
+            }
+            writer.close()
+        }
+
+        /// Writes every review of `call` to `writer`; the demo writes its file with it.
+        static func write(call: Call, excel: Bool, database: Database, to writer: StreamWriter) async throws {
+            let keys = call.grid.criteria.map(\.key)
+            let separator: Character = excel ? ";" : ","
+            if excel { writer.write("\u{FEFF}") }
+            writer.write(
+                CSV.line(
+                    ["assignment", "submission", "organisation", "title", "reviewer", "final"] + keys
+                        + keys.map { "comment_\($0)" }, separator: separator))
+            try await ReportRepository(database).streamReviews(call: call) { review in
+                let scores = keys.map { key -> String in
+                    guard let value = review.6[key] else { return "" }
+                    let text = String(Double(value) / 1000)
+                    return excel ? text.replacingOccurrences(of: ".", with: ",") : text
+                }
                 writer.write(
                     CSV.line(
-                        ["assignment", "submission", "organisation", "title", "reviewer", "final"] + keys
-                            + keys.map { "comment_\($0)" }, separator: separator))
-                try await ReportRepository(database).streamReviews(call: call) { review in
-                    let scores = keys.map { key -> String in
-                        guard let value = review.6[key] else { return "" }
-                        let text = String(Double(value) / 1000)
-                        return excel ? text.replacingOccurrences(of: ".", with: ",") : text
-                    }
-                    writer.write(
-                        CSV.line(
-                            [
-                                String(review.0), String(review.1), review.2, review.3, review.4,
-                                review.5 ? "yes" : "no",
-                            ] + scores + keys.map { review.7[$0] ?? "" }, separator: separator))
-                }
+                        [
+                            String(review.0), String(review.1), review.2, review.3, review.4,
+                            review.5 ? "yes" : "no",
+                        ] + scores + keys.map { review.7[$0] ?? "" }, separator: separator))
             }
+        }
+    }
+}
+
+extension ReportCommand {
+    struct HTML: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "html",
+            abstract: "A one-page summary of a call's decision for the programme team, as a self-contained HTML file.",
+            discussion: """
+                Budget bars (envelope, call: granted, remaining, reserve list), the ranking with the funding line \
+                where the money ran out, each score with its reviewers' spread, each reviewer's mean against the \
+                panel's, and the submissions left out with why. Inline CSS and SVG only: no scripts, fonts or \
+                images from elsewhere, so the file can be mailed or archived as it is.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Call id or title.") var call: String
+        @Option(help: "The HTML file to write.") var output: String
+
+        func run() async throws {
+            let reference = call
+            let page = try await database.withDatabase { database in
+                try await CallReportRepository(database).page(call: try await CallRepository(database).find(reference))
+            }
+            try Self.write(page, to: output)
+            print("Wrote \(output)")
+        }
+
+        static func write(_ page: CallReportPage, to path: String) throws {
+            let writer = try StreamWriter(path: path)
+            writer.write(page.render())
             writer.close()
         }
     }

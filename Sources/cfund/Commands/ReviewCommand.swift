@@ -120,18 +120,22 @@ struct ReviewCommand: AsyncParsableCommand {
                     reviewerId: reviewer.id, callId: call.id)
                 return (call, reviewer, assignments)
             }
-            var text = CSV.line(ReviewSheet.header(grid: call.grid))
+            print(Self.text(grid: call.grid, reviewerEmail: reviewer.email, assignments: assignments), terminator: "")
+        }
+
+        /// The sheet as CSV, scores already given filled in; the demo fills one in from it.
+        static func text(grid: ScoringGrid, reviewerEmail: String, assignments: [AssignmentView]) -> String {
+            var text = CSV.line(ReviewSheet.header(grid: grid))
             for assignment in assignments {
-                let grid = call.grid.criteria
-                let scores = grid.map { criterion in assignment.scores[criterion.key].map { "\($0)" } ?? "" }
-                let comments = grid.map { assignment.comments[$0.key] ?? "" }
+                let scores = grid.criteria.map { criterion in assignment.scores[criterion.key].map { "\($0)" } ?? "" }
+                let comments = grid.criteria.map { assignment.comments[$0.key] ?? "" }
                 text += CSV.line(
                     [
                         String(assignment.assignmentId), String(assignment.submission.id),
-                        assignment.submission.organisationName, assignment.submission.content.title, reviewer.email,
+                        assignment.submission.organisationName, assignment.submission.content.title, reviewerEmail,
                     ] + scores + comments + [assignment.final ? "yes" : "no"])
             }
-            print(text, terminator: "")
+            return text
         }
     }
 

@@ -1,0 +1,439 @@
+import Foundation
+import FundCore
+import FundStore
+
+/// The figures the demo ends with; deterministic, so the test suite asserts them.
+struct DemoSummary: Sendable {
+    var callTitle = ""
+    var received = 0
+    var replayed = 0
+    var amended = 0
+    var withdrawn = 0
+    var refusedIneligible = 0
+    var refusedLate = 0
+    var ranked = 0
+    var fundable = 0
+    var funded = 0
+    var granted = Money.zero
+    var budget = Money.zero
+    var reserve = 0
+    var reserveTotal = Money.zero
+    var envelopeName = ""
+    var envelopeTotal = Money.zero
+    var envelopeGranted = Money.zero
+    var auditEvents: Int64 = 0
+    var files: [String] = []
+    var serverURL = ""
+    var applicantToken = ""
+    var reviewerToken = ""
+    var sampleSubmission: Int64 = 0
+
+    func print(elapsed: Int64, folder: String, database: String) {
+        Swift.print(
+            """
+            Demo round of "\(callTitle)" (\(elapsed) s)
+              Submissions: \(received) received over HTTP (\(replayed) retry replayed, \(amended) amended, \
+            \(withdrawn) withdrawn); refused: \(refusedIneligible) ineligible, \(refusedLate) late
+              Ranked: \(ranked) eligible, \(fundable) fundable
+              Funded: \(funded) projects, \(granted.french) of \(budget.french); reserve list: \(reserve) \
+            (\(reserveTotal.french) requested)
+              Envelope "\(envelopeName)": \(envelopeTotal.french); granted \(envelopeGranted.french); \
+            left \(envelopeTotal.subtracting(envelopeGranted).french)
+              Audit chain: \(auditEvents) events, intact
+              Files: \(files.map { "\(folder)/\($0)" }.joined(separator: ", "))
+              Database: \(database)
+            """)
+        guard !serverURL.isEmpty else { return }
+        Swift.print(
+            """
+
+            The server is still running at \(serverURL) (Ctrl-C stops it). Try:
+              curl \(serverURL)/v1/calls
+              curl -H 'Authorization: Bearer \(applicantToken)' \(serverURL)/v1/submissions/\(sampleSubmission)
+              curl -H 'Authorization: Bearer \(reviewerToken)' \(serverURL)/v1/reviews
+            """)
+    }
+}
+
+/// One funding round, step by step, as the programme team, the applicants and the reviewers
+/// would play it. The team's steps call the same repositories as the CLI; applicants and
+/// reviewers go through HTTP.
+struct DemoRound: Sendable {
+    let database: Database
+    let narrator: DemoNarrator
+    let folder: URL
+    var keepServer = false
+
+    static let envelopeName = "Community Fund 2023-2024"
+    static let callTitle = "Financing 2024 for French Tech Capitals"
+    static let paris = TimeZone(identifier: "Europe/Paris")!
+
+    init(database: Database, narrator: DemoNarrator, folder: URL, keepServer: Bool = false) {
+        self.database = database
+        self.narrator = narrator
+        self.folder = folder
+        self.keepServer = keepServer
+    }
+
+    /// The network, the envelope and the call, open, with the clock inside its window.
+    func setUp() async throws {
+        let entries = try OrganisationImport.parse(DemoNetwork.csv)
+        let imported = try await OrganisationRepository(database).importEntries(entries)
+        let organisations = try await OrganisationRepository(database).list()
+        func count(_ kind: OrganisationKind) -> Int { organisations.filter { $0.kind == kind }.count }
+        narrator.step(
+            "Imported the network: \(imported.organisationsCreated) organisations (\(count(.capital)) Capitals, "
+                + "\(count(.communityFrance)) Communities in France, \(count(.communityAbroad)) abroad), "
+                + "\(imported.labelsAdded) label periods")
+        let envelopeId = try await EnvelopeRepository(database).create(
+            Envelope(
+                name: Self.envelopeName, amount: try Money(parsing: "1500000.00"),
+                validity: try DayRange(parsing: "2023-01-01..2024-12-31")))
+        let call = Call(
+            envelopeId: envelopeId, title: Self.callTitle, budget: try Money(parsing: "450000.00"),
+            opensAt: try LocalTime.instant("2024-11-13 00:00", in: Self.paris),
+            closesAt: try LocalTime.deadline("2024-12-15 23:59", in: Self.paris),
+            rules: EligibilityRules(
+                allowedKinds: [.capital], labelAwardedWithin: try DayRange(parsing: "2024-01-01..2024-12-31"),
+                maxRequest: try Money(parsing: "50000.00"), maxSubmissionsPerOrganisation: 2))
+        let callId = try await CallRepository(database).create(call)
+        let clock = try LocalTime.instant("2024-11-20 09:00", in: Self.paris)
+        try await SimulatedClock(database).set(clock)
+        _ = try await CallRepository(database).open(String(callId))
+        narrator.step(
+            "Envelope \"\(Self.envelopeName)\" of 1 500 000,00 €; call \"\(call.title)\" of \(call.budget.french), "
+                + "open 13/11 to 15/12 23:59 Paris time, Capitals labelled in 2024 only, up to 2 projects each")
+        narrator.step(
+            "Time is simulated: the database clock (simulated_clock) reads "
+                + "\(LocalTime.format(clock, in: Self.paris)) and moves on with each submission; "
+                + "every deadline is judged against it")
+    }
+
+    /// Everything after the set-up, against the running API.
+    func play(client: DemoClient) async throws -> DemoSummary {
+        var summary = DemoSummary()
+        let call = try await CallRepository(database).find(Self.callTitle)
+        summary.callTitle = call.title
+        summary.budget = call.budget
+        let ids = try await intake(client: client, call: call, summary: &summary)
+        try await review(client: client, call: call, projectIds: ids, summary: &summary)
+        try await decide(call: call, summary: &summary)
+        try await writeReports(call: call, summary: &summary)
+        let audit = try await AuditTrail(database).verify()
+        guard audit.intact else {
+            throw FundError.auditBroken("the demo's audit chain is broken: \(audit.firstBreak?.reason ?? "")")
+        }
+        summary.auditEvents = audit.checked
+        narrator.step("Verified the audit chain: \(audit.checked) events, each hash matching its content and link")
+        summary.serverURL = keepServer ? client.base.absoluteString : ""
+        return summary
+    }
+
+    // MARK: - Intake over HTTP
+
+    /// Each Capital gets a token and submits; returns the stored id of each on-time project.
+    private func intake(client: DemoClient, call: Call, summary: inout DemoSummary) async throws -> [Int: Int64] {
+        let organisations = OrganisationRepository(database)
+        let tokens = TokenRepository(database)
+        var tokenOf: [String: String] = [:]
+        for capital in Set(DemoCast.projects.map(\.capital)).sorted() + ["Normandie"] {
+            let organisation = try await organisations.find("French Tech \(capital)")
+            tokenOf[capital] = try await tokens.issue(for: organisation.id).token
+        }
+        summary.applicantToken = tokenOf["Paris"] ?? ""
+        narrator.step(
+            "Issued \(tokenOf.count) organisation tokens; Capitals submit through POST /v1/calls/\(call.id)/submissions"
+        )
+
+        let late = DemoCast.projects.indices.last { DemoCast.projects[$0].capital == "Toulouse" }!
+        let clock = SimulatedClock(database)
+        var instant = try LocalTime.instant("2024-11-20 09:00", in: Self.paris)
+        var ids: [Int: Int64] = [:]
+        let progress = narrator.progress("Submitting over HTTP", total: DemoCast.projects.count - 1)
+        for (index, project) in DemoCast.projects.enumerated() where index != late {
+            // A submission every 1 h 47 min 13 s of simulated time: receipt times all differ.
+            instant = instant.addingTimeInterval(6433)
+            try await clock.set(instant)
+            let reply = try await client.send(
+                "POST", "v1/calls/\(call.id)/submissions", token: tokenOf[project.capital]!, json: project.body,
+                idempotencyKey: "demo-\(index)")
+            guard reply.status == 201, let id = reply.json["id"] as? Int else {
+                throw FundError.database("The demo's submission \(index) was refused: \(reply.status) \(reply.body)")
+            }
+            ids[index] = Int64(id)
+            summary.received += 1
+            progress.advance()
+        }
+        progress.finish()
+        narrator.step(
+            "Received \(summary.received) projects from \(Set(DemoCast.projects.map(\.capital)).count) Capitals (201 Created each)"
+        )
+
+        let first = DemoCast.projects[0]
+        let retry = try await client.send(
+            "POST", "v1/calls/\(call.id)/submissions", token: tokenOf[first.capital]!, json: first.body,
+            idempotencyKey: "demo-0")
+        guard retry.status == 200, retry.json["id"] as? Int == Int(ids[0]!) else {
+            throw FundError.database("The demo's retry was not replayed: \(retry.status) \(retry.body)")
+        }
+        summary.replayed += 1
+        narrator.step(
+            "Retried submission \(ids[0]!) with the same Idempotency-Key: 200 OK, the same submission, no duplicate")
+
+        let amendedIndex = DemoCast.projects.firstIndex { $0.capital == "Lyon" }!
+        let original = DemoCast.projects[amendedIndex]
+        let revised = DemoProject(
+            capital: original.capital, title: original.title + " (revised)",
+            requestedCents: original.requestedCents - 500_000, totalCostCents: original.totalCostCents,
+            ambitions: original.ambitions, quality: original.quality)
+        let amend = try await client.send(
+            "PUT", "v1/submissions/\(ids[amendedIndex]!)", token: tokenOf["Lyon"]!, json: revised.body)
+        guard amend.status == 200 else {
+            throw FundError.database("The demo's amendment was refused: \(amend.status) \(amend.body)")
+        }
+        summary.amended += 1
+        narrator.step(
+            "Amended submission \(ids[amendedIndex]!) (PUT): version \(amend.json["version"] as? Int ?? 0), "
+                + "requesting \(Money(cents: revised.requestedCents).french); the first version is kept")
+
+        let withdrawnIndex = DemoCast.projects.lastIndex { $0.capital == "Nantes" }!
+        let withdraw = try await client.send(
+            "DELETE", "v1/submissions/\(ids[withdrawnIndex]!)", token: tokenOf["Nantes"]!)
+        guard withdraw.status == 200 else {
+            throw FundError.database("The demo's withdrawal was refused: \(withdraw.status) \(withdraw.body)")
+        }
+        summary.withdrawn += 1
+        narrator.step("Withdrew submission \(ids[withdrawnIndex]!) (DELETE): French Tech Nantes keeps one project")
+
+        let normandie = DemoProject(
+            capital: "Normandie", title: "French Tech Tremplin Normandie", requestedCents: 3_000_000,
+            totalCostCents: 6_000_000, ambitions: ["talents_and_territories"], quality: 3)
+        let refused = try await client.send(
+            "POST", "v1/calls/\(call.id)/submissions", token: tokenOf["Normandie"]!, json: normandie.body)
+        guard refused.status == 403 else {
+            throw FundError.database("The demo's ineligible submission was not refused: \(refused.status)")
+        }
+        summary.refusedIneligible += 1
+        narrator.step("French Tech Normandie refused, 403: \(refused.json["detail"] as? String ?? "")")
+
+        try await clock.set(call.closesAt)
+        let lateReply = try await client.send(
+            "POST", "v1/calls/\(call.id)/submissions", token: tokenOf["Toulouse"]!, json: DemoCast.projects[late].body)
+        guard lateReply.status == 409 else {
+            throw FundError.database("The demo's late submission was not refused: \(lateReply.status)")
+        }
+        summary.refusedLate += 1
+        narrator.step(
+            "Clock moved to \(LocalTime.format(call.closesAt, in: Self.paris, milliseconds: true)), the first "
+                + "instant after the deadline; French Tech Toulouse's second project refused, 409: "
+                + "\(lateReply.json["detail"] as? String ?? "")")
+        summary.sampleSubmission = ids[0]!
+        return ids.filter { $0.key != withdrawnIndex }
+    }
+
+    // MARK: - Review
+
+    private func review(
+        client: DemoClient, call: Call, projectIds: [Int: Int64], summary: inout DemoSummary
+    ) async throws {
+        let calls = CallRepository(database)
+        let (closed, ineligible) = try await calls.close(String(call.id))
+        _ = try await calls.startReviewing(closed)
+        narrator.step(
+            "Closed the call: \(projectIds.count) live submissions, \(ineligible) found ineligible at the re-check; "
+                + "reviewing starts")
+
+        let organisations = OrganisationRepository(database)
+        let reviewers = ReviewerRepository(database)
+        let reviewerTokens = TokenRepository(database, holder: .reviewer)
+        var reviewerIds: [Int64] = []
+        var tokens: [Int64: String] = [:]
+        for reviewer in DemoCast.reviewers {
+            var affiliation: Int64?
+            if let name = reviewer.affiliation { affiliation = try await organisations.find(name).id }
+            let id = try await reviewers.add(name: reviewer.name, email: reviewer.email, affiliationId: affiliation)
+            if let conflict = reviewer.conflict {
+                _ = try await reviewers.declareConflict(
+                    reviewerId: id, organisationId: try await organisations.find(conflict.organisation).id,
+                    reason: conflict.reason)
+            }
+            reviewerIds.append(id)
+            tokens[id] = try await reviewerTokens.issue(for: id).token
+        }
+        summary.reviewerToken = tokens[reviewerIds[0]] ?? ""
+        let stored = try await ReviewRepository(database).assign(
+            callId: call.id, perSubmission: call.reviewsPerSubmission, maxLoad: nil)
+        narrator.step(
+            "Added \(DemoCast.reviewers.count) reviewers (2 affiliated with a Capital, 2 with declared conflicts) "
+                + "and assigned \(stored) reviews, \(call.reviewsPerSubmission) per submission, none conflicted")
+
+        let projectOf = Dictionary(uniqueKeysWithValues: projectIds.map { ($0.value, $0.key) })
+        let progress = narrator.progress("Scoring through the reviewer API", total: stored)
+        var throughAPI = 0
+        for (index, reviewer) in DemoCast.reviewers.enumerated() where !reviewer.usesSheet {
+            let token = tokens[reviewerIds[index]]!
+            let list = try await client.send("GET", "v1/reviews", token: token)
+            let assignments = list.json["assignments"] as? [[String: Any]] ?? []
+            for assignment in assignments {
+                guard let assignmentId = assignment["assignmentId"] as? Int,
+                    let submission = (assignment["submission"] as? [String: Any])?["id"] as? Int,
+                    let project = projectOf[Int64(submission)]
+                else { continue }
+                let scores = DemoCast.scores(project: project, reviewer: index, grid: call.grid)
+                let body = JSONValue.object([
+                    "scores": .object(scores.mapValues { .raw(String($0)) }),
+                    "comments": .object(["impact": .string(Self.comment(for: scores))]),
+                    "final": .bool(true),
+                ]).rendered
+                let saved = try await client.send("PUT", "v1/reviews/\(assignmentId)", token: token, json: body)
+                guard saved.status == 200 else {
+                    throw FundError.database("The demo's review was refused: \(saved.status) \(saved.body)")
+                }
+                throughAPI += 1
+                progress.advance()
+            }
+        }
+        progress.finish()
+
+        let sheetIndex = DemoCast.reviewers.firstIndex(where: \.usesSheet)!
+        let sheetReviewer = DemoCast.reviewers[sheetIndex]
+        let assignments = try await ReviewRepository(database).assignments(
+            reviewerId: reviewerIds[sheetIndex], callId: call.id)
+        let blank = ReviewCommand.Sheet.text(
+            grid: call.grid, reviewerEmail: sheetReviewer.email, assignments: assignments)
+        let filled = try Self.fill(blank, grid: call.grid) { submission in
+            DemoCast.scores(project: projectOf[submission]!, reviewer: sheetIndex, grid: call.grid)
+        }
+        let sheetName = "sheet-\(sheetReviewer.email.split(separator: "@")[0]).csv"
+        try Data(filled.utf8).write(to: folder.appendingPathComponent(sheetName))
+        let imported = try await ReviewRepository(database).importSheet(
+            callId: call.id, rows: try ReviewSheet.parse(filled, grid: call.grid))
+        summary.files.append(sheetName)
+        narrator.step(
+            "Scored \(throughAPI) reviews through PUT /v1/reviews/{assignmentId}; \(sheetReviewer.name) "
+                + "filled in the CSV sheet \(sheetName), imported: \(imported) reviews")
+    }
+
+    /// Fills the score columns of a blank sheet and marks every row final, as a reviewer would.
+    static func fill(_ sheet: String, grid: ScoringGrid, scores: (Int64) -> [String: Double]) throws -> String {
+        let records = try CSV.parse(sheet)
+        guard let header = records.first?.fields else { return sheet }
+        var text = CSV.line(header)
+        for record in records.dropFirst() {
+            var fields = record.fields
+            guard let submission = Int64(fields[header.firstIndex(of: "submission")!]) else { continue }
+            let given = scores(submission)
+            for criterion in grid.criteria {
+                fields[header.firstIndex(of: criterion.key)!] = given[criterion.key].map { String($0) } ?? ""
+            }
+            fields[header.firstIndex(of: "comment_impact")!] = comment(for: given)
+            fields[header.firstIndex(of: "final")!] = "yes"
+            text += CSV.line(fields)
+        }
+        return text
+    }
+
+    static func comment(for scores: [String: Double]) -> String {
+        switch scores["impact"] ?? 0 {
+        case 4...: return "Strong reach across the ecosystem."
+        case 3..<4: return "Sound programme; partners to be confirmed."
+        default: return "Impact unclear for the Capital's founders."
+        }
+    }
+
+    // MARK: - Decision
+
+    private func decide(call: Call, summary: inout DemoSummary) async throws {
+        let ranking = try await CallRanking.load(call, database: database)
+        summary.ranked = ranking.ranked.count
+        summary.fundable = ranking.ranked.filter { $0.entry.score.isFundable }.count
+        // The tie worth showing is the one no criterion separates: the rule of last resort decides.
+        let ties = ranking.ranked.indices.filter { $0 > 0 && ranking.ranked[$0].tieBrokenBy != nil }
+        var tie = "no tie"
+        if let index = ties.first(where: { ranking.ranked[$0].tieBrokenBy!.contains("every criterion") }) ?? ties.first
+        {
+            let (above, below) = (ranking.ranked[index - 1], ranking.ranked[index])
+            let name = { (item: RankedSubmission) in
+                "\(ranking.submissions[item.entry.score.submissionId]!.organisation) (submission "
+                    + "\(item.entry.score.submissionId))"
+            }
+            tie =
+                "ranks \(above.rank) and \(below.rank) tie at \(below.entry.score.total?.decimal(places: 1) ?? "-"): "
+                + "\(name(above)) stays above \(name(below)), \(below.tieBrokenBy!)"
+        }
+        narrator.step(
+            "Ranked \(summary.ranked) submissions, \(summary.fundable) fundable (the rest below a threshold); \(tie)")
+
+        let allocations = AllocationRepository(database)
+        let parameters = AllocationParameters(
+            budget: call.budget, policy: .skip, capPerProject: call.rules.maxRequest)
+        let (runId, plan) = try await allocations.commit(
+            callId: call.id, parameters: parameters, reason: "Jury of 20 December 2024 (demo)")
+        let funded = plan.lines.filter { $0.status == .funded || $0.status == .partiallyFunded }
+        narrator.step(
+            "Allocated with the skip policy and committed as decision \(runId): \(funded.count) funded for "
+                + "\(plan.granted.french), \(plan.reserve.count) on the reserve list, \(plan.left.french) left")
+
+        // Decline the highest-ranked grant that, with what is left, frees enough for the first
+        // project on the reserve list, so the promotion has something to fund.
+        let grants = try await allocations.grants(callId: call.id)
+        let firstReserve = plan.reserve.first.flatMap { ranking.submissions[$0]?.requested.cents } ?? 0
+        let declinedSubmission =
+            funded.first { $0.awarded.cents + plan.left.cents >= firstReserve }?.submissionId ?? funded[0].submissionId
+        let declined = try await allocations.decline(
+            grantId: grants.first { $0.submissionId == declinedSubmission }!.id,
+            reason: "the Capital could not secure its co-financing")
+        let promoted = try await allocations.promote(callId: call.id)
+        let promotedText =
+            promoted.isEmpty
+            ? "nothing on the reserve list fits"
+            : promoted.map { "submission \($0.submissionId) (\($0.amount.french))" }.joined(separator: ", ")
+        narrator.step(
+            "Grant \(declined.id) of \(declined.amount.french) declined (no co-financing); promoted from the "
+                + "reserve list in order: \(promotedText)")
+
+        let after = try await AllocationRepository(database).grants(callId: call.id).filter { $0.status == "active" }
+        summary.funded = after.count
+        summary.granted = Money(cents: after.reduce(0) { $0 + $1.amount.cents })
+        let reserve = try await SubmissionRepository(database).list(callId: call.id).filter { $0.status == .reserve }
+        summary.reserve = reserve.count
+        summary.reserveTotal = Money(cents: reserve.reduce(0) { $0 + $1.requested.cents })
+    }
+
+    // MARK: - Reports
+
+    private func writeReports(call: Call, summary: inout DemoSummary) async throws {
+        func file(_ name: String) throws -> StreamWriter {
+            summary.files.append(name)
+            return try StreamWriter(path: folder.appendingPathComponent(name).path)
+        }
+        for (name, format, excel) in [
+            ("allocations.csv", OutputFormat.csv, false), ("allocations-excel.csv", .csv, true),
+            ("allocations.json", .json, false),
+        ] {
+            let writer = try file(name)
+            try await ReportCommand.Allocations.write(
+                call: call, format: format, excel: excel, database: database, to: writer)
+            writer.close()
+        }
+        let envelope = try await EnvelopeRepository(database).find(String(call.envelopeId))
+        let rows = try await ReportRepository(database).envelope(call.envelopeId)
+        for (name, format) in [("envelope.txt", OutputFormat.table), ("envelope.json", .json)] {
+            let writer = try file(name)
+            writer.write(ReportCommand.EnvelopeReport.render(summary: envelope, rows: rows, format: format))
+            writer.close()
+        }
+        let reviews = try file("reviews.csv")
+        try await ReportCommand.Reviews.write(call: call, excel: false, database: database, to: reviews)
+        reviews.close()
+        let page = try await CallReportRepository(database).page(call: call)
+        try ReportCommand.HTML.write(page, to: folder.appendingPathComponent("summary.html").path)
+        summary.files.append("summary.html")
+        summary.envelopeName = envelope.envelope.name
+        summary.envelopeTotal = envelope.balance.total
+        summary.envelopeGranted = Money(cents: rows.reduce(0) { $0 + $1.granted.cents })
+        narrator.step(
+            "Wrote the allocations report (CSV, Excel-friendly CSV, JSON), the envelope report, the reviews "
+                + "export and summary.html to \(folder.lastPathComponent)/")
+    }
+}

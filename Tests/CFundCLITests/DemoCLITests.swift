@@ -1,0 +1,55 @@
+import Foundation
+import FundCore
+import FundStore
+import FundTestSupport
+import Testing
+
+@Suite("cfund demo: the whole round")
+struct DemoCLITests {
+    func euros(_ whole: Int64) -> String { Money(cents: whole * 100).french }
+
+    /// The demo is seeded: the same figures every run. Its reports agree with each other, and
+    /// nothing but the summary reaches a pipe.
+    @Test func theRoundEndsWithTheSameFiguresAndReportsThatReconcile() async throws {
+        let configuration = try await TestCluster.shared.makeDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cfund-demo-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cli = CLIRunner(database: configuration)
+        let run = try cli.run(["demo", "--quiet", "--output", folder.path])
+        #expect(run.status == 0, "\(run.errorText)")
+        #expect(run.errorText.isEmpty)
+        let lines = run.text.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("Demo round of \"Financing 2024 for French Tech Capitals\"") == true)
+        #expect(
+            Array(lines.dropFirst().prefix(5)) == [
+                "  Submissions: 22 received over HTTP (1 retry replayed, 1 amended, 1 withdrawn); refused: 1 ineligible, 1 late",
+                "  Ranked: 21 eligible, 16 fundable",
+                "  Funded: 13 projects, \(euros(448_500)) of \(euros(450_000)); reserve list: 2 (\(euros(70_000)) requested)",
+                "  Envelope \"Community Fund 2023-2024\": \(euros(1_500_000)); granted \(euros(448_500)); "
+                    + "left \(euros(1_051_500))",
+                "  Audit chain: 530 events, intact",
+            ])
+
+        // The allocations report's totals line and the HTML page tell the same story.
+        let csv = try String(contentsOf: folder.appendingPathComponent("allocations.csv"), encoding: .utf8)
+        let totals = csv.split(separator: "\r\n").last.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        #expect(totals?[0] == "total")
+        #expect(totals?[8] == "448500.00")
+        let html = try String(contentsOf: folder.appendingPathComponent("summary.html"), encoding: .utf8)
+        #expect(html.contains("Funding line — the money ran out here"))
+        #expect(html.contains("<div class=\"label\">Granted</div><div class=\"value\">\(euros(448_500))</div>"))
+        // The table's footer adds up its lines; the figure at the top is the call's granted total.
+        #expect(html.contains("<td class=\"num\">\(euros(448_500))</td><td colspan=\"2\"></td></tr></tfoot>"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("src="))
+        #expect(!html.contains("https://") && !html.contains("http://"))
+        for file in [
+            "allocations-excel.csv", "allocations.json", "envelope.txt", "reviews.csv", "sheet-hugo.lefebvre.csv",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+        }
+        try await TestCluster.shared.drop(configuration)
+    }
+}
