@@ -130,6 +130,20 @@ public struct ReportRepository: Sendable {
         }
     }
 
+    /// How many rows the allocations export and the reviews export of a call will write, for
+    /// their progress line.
+    public func rowCounts(callId: Int64) async throws -> (allocations: Int, reviews: Int) {
+        let rows = try await database.query(
+            """
+            SELECT (SELECT count(*) FROM allocation_lines l JOIN allocation_runs r ON r.id = l.run_id
+                    WHERE r.call_id = \(callId) AND r.superseded_at IS NULL)::bigint,
+                   (SELECT count(*) FROM assignments a JOIN reviews v ON v.assignment_id = a.id
+                    WHERE a.call_id = \(callId))::bigint
+            """)
+        guard let (allocations, reviews) = try rows.first?.decode((Int64, Int64).self) else { return (0, 0) }
+        return (Int(allocations), Int(reviews))
+    }
+
     /// Each call of an envelope: budget, granted, reserve list, money returned by declines.
     public func envelope(_ envelopeId: Int64) async throws -> [EnvelopeReportRow] {
         try await database.query(

@@ -103,7 +103,9 @@ struct OrganisationCommand: AsyncParsableCommand {
             }
             let entries = try OrganisationImport.parse(text)
             let summary = try await database.withDatabase { database in
-                try await OrganisationRepository(database).importEntries(entries)
+                try await ProgressLine.during("Importing \(entries.count) entries") {
+                    try await OrganisationRepository(database).importEntries(entries)
+                }
             }
             print(
                 "Imported \(file): \(summary.organisationsCreated) organisations created, "

@@ -29,16 +29,26 @@ struct ReportCommand: AsyncParsableCommand {
             guard format != .table else { throw ValidationError("--format: use csv or json.") }
             let writer = try StreamWriter(path: output)
             let (reference, format, excel) = (call, format, excel)
+            // Progress only beside a file: on standard output it would mix with the rows.
+            let showProgress = output != nil && format == .csv && ProgressLine.terminal
             try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
-                try await Self.write(call: call, format: format, excel: excel, database: database, to: writer)
+                let progress =
+                    showProgress
+                    ? ProgressLine(
+                        "Exporting", total: try await ReportRepository(database).rowCounts(callId: call.id).allocations)
+                    : nil
+                try await Self.write(
+                    call: call, format: format, excel: excel, database: database, to: writer, progress: progress)
+                progress?.finish()
             }
             writer.close()
         }
 
         /// Writes the report of `call`'s standing decision to `writer`; the demo writes its files with it.
         static func write(
-            call: Call, format: OutputFormat, excel: Bool, database: Database, to writer: StreamWriter
+            call: Call, format: OutputFormat, excel: Bool, database: Database, to writer: StreamWriter,
+            progress: ProgressLine? = nil
         ) async throws {
             let keys = call.grid.criteria.map(\.key)
             let separator: Character = excel ? ";" : ","
@@ -95,6 +105,7 @@ struct ReportCommand: AsyncParsableCommand {
                     writer.write((count == 0 ? "" : ",") + JSONValue.object(object).rendered)
                 }
                 count += 1
+                progress?.advance()
             }
             if format == .csv {
                 writer.write(
@@ -183,15 +194,24 @@ extension ReportCommand {
         func run() async throws {
             let writer = try StreamWriter(path: output)
             let (reference, excel) = (call, excel)
+            let showProgress = output != nil && ProgressLine.terminal
             try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
-                try await Self.write(call: call, excel: excel, database: database, to: writer)
+                let progress =
+                    showProgress
+                    ? ProgressLine(
+                        "Exporting", total: try await ReportRepository(database).rowCounts(callId: call.id).reviews)
+                    : nil
+                try await Self.write(call: call, excel: excel, database: database, to: writer, progress: progress)
+                progress?.finish()
             }
             writer.close()
         }
 
         /// Writes every review of `call` to `writer`; the demo writes its file with it.
-        static func write(call: Call, excel: Bool, database: Database, to writer: StreamWriter) async throws {
+        static func write(
+            call: Call, excel: Bool, database: Database, to writer: StreamWriter, progress: ProgressLine? = nil
+        ) async throws {
             let keys = call.grid.criteria.map(\.key)
             let separator: Character = excel ? ";" : ","
             if excel { writer.write("\u{FEFF}") }
@@ -211,6 +231,7 @@ extension ReportCommand {
                             String(review.0), String(review.1), review.2, review.3, review.4,
                             review.5 ? "yes" : "no",
                         ] + scores + keys.map { review.7[$0] ?? "" }, separator: separator))
+                progress?.advance()
             }
         }
     }

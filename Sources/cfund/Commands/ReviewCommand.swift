@@ -34,8 +34,10 @@ struct ReviewCommand: AsyncParsableCommand {
                 let calls = CallRepository(database)
                 let call = try await calls.startReviewing(try await calls.find(reference))
                 let reviews = ReviewRepository(database)
-                let stored = try await reviews.assign(
-                    callId: call.id, perSubmission: perSubmission ?? call.reviewsPerSubmission, maxLoad: maxLoad)
+                let stored = try await ProgressLine.during("Assigning reviewers") {
+                    try await reviews.assign(
+                        callId: call.id, perSubmission: perSubmission ?? call.reviewsPerSubmission, maxLoad: maxLoad)
+                }
                 return (call, stored, try await reviews.status(callId: call.id, wanted: call.reviewsPerSubmission).1)
             }
             let loads = progress.map(\.load)
@@ -155,7 +157,9 @@ struct ReviewCommand: AsyncParsableCommand {
             let imported = try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
                 let rows = try ReviewSheet.parse(text, grid: call.grid)
-                return try await ReviewRepository(database).importSheet(callId: call.id, rows: rows)
+                return try await ProgressLine.during("Importing \(rows.count) reviews") {
+                    try await ReviewRepository(database).importSheet(callId: call.id, rows: rows)
+                }
             }
             print("Imported \(imported) review(s) from \(file).")
         }
