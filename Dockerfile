@@ -4,9 +4,11 @@ WORKDIR /build
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product cfund --static-swift-stdlib \
-    && cp "$(swift build -c release --show-bin-path)/cfund" /build/cfund \
-    && cp -R "$(swift build -c release --show-bin-path)/cfund_FundHTTP.resources" /build/ 2>/dev/null || true
+RUN swift build -c release --product cfund --static-swift-stdlib
+# The binary and the bundle of its OpenAPI document, which the server reads beside the binary.
+RUN BIN="$(swift build -c release --show-bin-path)" \
+    && cp "$BIN/cfund" /build/cfund \
+    && cp -R "$BIN/cfund_FundHTTP.resources" /build/
 
 # Run: a slim image with the binary, its resources and the SQL migrations.
 FROM ubuntu:noble
