@@ -72,10 +72,11 @@ public enum CSV {
     /// One CSV line, quoting fields that hold the separator, quotes or line breaks; ends with CRLF.
     public static func line(_ fields: [String], separator: Character = ",") -> String {
         var line = ""
+        line.reserveCapacity(fields.reduce(2) { $0 + $1.utf8.count + 1 })
+        // Byte by byte: no grapheme breaking, no Foundation substring search.
+        let separatorByte = separator.asciiValue ?? UInt8(ascii: ",")
         for (index, field) in fields.enumerated() {
             if index > 0 { line.append(separator) }
-            // Byte by byte: no grapheme breaking, no Foundation substring search.
-            let separatorByte = separator.asciiValue ?? UInt8(ascii: ",")
             if field.utf8.contains(where: { $0 == separatorByte || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
                 line.append("\"")
                 for character in field {
@@ -87,6 +88,7 @@ public enum CSV {
                 line += field
             }
         }
-        return line + "\r\n"
+        line += "\r\n"
+        return line
     }
 }

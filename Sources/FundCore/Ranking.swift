@@ -24,14 +24,8 @@ public struct RankedSubmission: Hashable, Sendable {
 /// input or the reviews never changes it.
 public enum Ranking {
     public static func rank(_ entries: [RankingEntry], grid: ScoringGrid) -> [RankedSubmission] {
-        // Sort keys computed once: the comparator then touches no dictionary.
-        let missing = Fraction(-1, 1)
-        let keys = entries.map { entry in
-            SortKey(
-                total: entry.score.total, means: grid.criteria.map { entry.score.means[$0.key] ?? missing },
-                receivedAt: entry.receivedAt, id: entry.score.submissionId)
-        }
-        let order = keys.indices.sorted { keys[$0].precedes(keys[$1]) }
+        let keys = SortKeys(entries, grid: grid)
+        let order = entries.indices.sorted { keys.precedes($0, $1) }
         var ranked: [RankedSubmission] = []
         ranked.reserveCapacity(entries.count)
         for (position, index) in order.enumerated() {
@@ -47,22 +41,80 @@ public enum Ranking {
         return ranked
     }
 
-    struct SortKey {
-        let total: Fraction?
+    /// Every entry's sort key in flat arrays, computed once: comparing touches no dictionary
+    /// and copies nothing that is reference-counted.
+    ///
+    /// Each exact fraction has a `Double` beside it. Two doubles further apart than their
+    /// rounding error (about 1e-16 relative, checked at 1e-9) order their fractions the same
+    /// way, so the exact 128-bit comparison only runs when the doubles are that close: the
+    /// order is the exact one, found faster.
+    struct SortKeys {
+        let criteria: Int
+        let totals: [Fraction?]
+        let approximateTotals: [Double]
         let means: [Fraction]
-        let receivedAt: Date
-        let id: Int64
+        let approximateMeans: [Double]
+        let receivedAt: [Date]
+        let ids: [Int64]
 
-        func precedes(_ other: SortKey) -> Bool {
-            switch (total, other.total) {
+        init(_ entries: [RankingEntry], grid: ScoringGrid) {
+            let missing = Fraction(-1, 1)
+            let keys = grid.criteria.map(\.key)
+            criteria = keys.count
+            var totals: [Fraction?] = []
+            var approximateTotals: [Double] = []
+            var means: [Fraction] = []
+            var receivedAt: [Date] = []
+            var ids: [Int64] = []
+            totals.reserveCapacity(entries.count)
+            approximateTotals.reserveCapacity(entries.count)
+            means.reserveCapacity(entries.count * keys.count)
+            receivedAt.reserveCapacity(entries.count)
+            ids.reserveCapacity(entries.count)
+            for entry in entries {
+                let score = entry.score
+                totals.append(score.total)
+                approximateTotals.append(score.total?.value ?? -.infinity)
+                // Scores made on this grid hold their means in its order; others are looked up.
+                if score.means.keys == keys {
+                    for value in score.means.values { means.append(value ?? missing) }
+                } else {
+                    for key in keys { means.append(score.means[key] ?? missing) }
+                }
+                receivedAt.append(entry.receivedAt)
+                ids.append(score.submissionId)
+            }
+            self.totals = totals
+            self.approximateTotals = approximateTotals
+            self.means = means
+            approximateMeans = means.map { $0.value }
+            self.receivedAt = receivedAt
+            self.ids = ids
+        }
+
+        /// Whether `a` and `b` are far enough apart for their doubles to decide.
+        @inline(__always)
+        static func clearlyApart(_ a: Double, _ b: Double) -> Bool {
+            abs(a - b) > 1e-9 * max(1, abs(a), abs(b))
+        }
+
+        func precedes(_ i: Int, _ j: Int) -> Bool {
+            let (a, b) = (approximateTotals[i], approximateTotals[j])
+            if a.isFinite && b.isFinite && Self.clearlyApart(a, b) { return a > b }
+            switch (totals[i], totals[j]) {
             case (let x?, let y?) where x != y: return x > y
             case (.some, nil): return true
             case (nil, .some): return false
             default: break
             }
-            for (x, y) in zip(means, other.means) where x != y { return x > y }
-            if receivedAt != other.receivedAt { return receivedAt < other.receivedAt }
-            return id < other.id
+            for k in 0..<criteria {
+                let (x, y) = (approximateMeans[i * criteria + k], approximateMeans[j * criteria + k])
+                if Self.clearlyApart(x, y) { return x > y }
+                let (p, q) = (means[i * criteria + k], means[j * criteria + k])
+                if p != q { return p > q }
+            }
+            if receivedAt[i] != receivedAt[j] { return receivedAt[i] < receivedAt[j] }
+            return ids[i] < ids[j]
         }
     }
 

@@ -21,6 +21,13 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public init(_ numerator: Int128, _ denominator: Int128) {
         precondition(denominator > 0)
+        // Scores fit in 64 bits, where division is one instruction instead of a routine.
+        if let small = Int64(exactly: numerator), let smallDenominator = Int64(exactly: denominator) {
+            let divisor = Int64(Fraction.gcd(UInt128(small.magnitude), UInt128(smallDenominator.magnitude)))
+            self.numerator = Int128(small / divisor)
+            self.denominator = Int128(smallDenominator / divisor)
+            return
+        }
         let divisor = Fraction.gcd(numerator.magnitude, denominator.magnitude)
         self.numerator = numerator / Int128(divisor)
         self.denominator = denominator / Int128(divisor)
@@ -30,8 +37,10 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
         lhs.numerator * rhs.denominator < rhs.numerator * lhs.denominator
     }
 
+    /// Fractions are always stored reduced with a positive denominator, so equal values have
+    /// equal parts: no 128-bit multiplication needed.
     public static func == (lhs: Fraction, rhs: Fraction) -> Bool {
-        lhs.numerator * rhs.denominator == rhs.numerator * lhs.denominator
+        lhs.numerator == rhs.numerator && lhs.denominator == rhs.denominator
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -39,10 +48,28 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
         hasher.combine(denominator)
     }
 
-    public var value: Double { Double(numerator) / Double(denominator) }
+    public var value: Double {
+        // Scores fit in 64 bits: converting from Int64 is one instruction, from Int128 a routine.
+        if let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator) {
+            return Double(numerator) / Double(denominator)
+        }
+        return Double(numerator) / Double(denominator)
+    }
 
     /// `places` decimals, rounded half up, by integer arithmetic ("4.167").
     public func decimal(places: Int) -> String {
+        // Scores fit in 64 bits, where division is one instruction instead of a routine.
+        if places <= 6, let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator),
+            numerator.magnitude < UInt64(Int64.max / 2_000_000), denominator < Int64.max / 2
+        {
+            var scale: Int64 = 1
+            for _ in 0..<places { scale *= 10 }
+            let scaled = (numerator * scale * 2 + denominator) / (2 * denominator)
+            let whole = scaled / scale
+            let fraction = String(scaled % scale)
+            return places == 0
+                ? "\(whole)" : "\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+        }
         var scale: Int128 = 1
         for _ in 0..<places { scale *= 10 }
         let scaled = (numerator * scale * 2 + denominator) / (2 * denominator)
@@ -82,12 +109,28 @@ public struct SubmissionScore: Hashable, Sendable {
     public let submissionId: Int64
     public let finalReviews: Int
     /// Criterion key → the exact mean of the finalised reviews (nil with no review).
-    public let means: [String: Fraction]
+    public let means: CriterionMeans
     /// Weighted sum scaled to 100.
     public let total: Fraction?
     /// Empty when the submission can be funded; otherwise each rule it fails.
     public let unfundableReasons: [String]
     public var isFundable: Bool { unfundableReasons.isEmpty }
+}
+
+/// A submission's criterion means in the grid's order, read by key like a dictionary. An array
+/// costs far less than a dictionary for a handful of criteria, and ranking reads it by position.
+public struct CriterionMeans: Hashable, Sendable {
+    public let keys: [String]
+    public let values: [Fraction?]
+
+    public init(keys: [String], values: [Fraction?]) {
+        self.keys = keys
+        self.values = values
+    }
+
+    public subscript(key: String) -> Fraction? {
+        keys.firstIndex(of: key).flatMap { values[$0] }
+    }
 }
 
 /// The finalised scores of one criterion of one submission, summed: all a mean needs.
@@ -103,6 +146,11 @@ public struct CriterionTally: Hashable, Sendable {
 
 /// Criterion means, totals and thresholds.
 public enum Scoring {
+    /// A grid's decimal setting in thousandths. Through Int64: converting a Double straight to
+    /// Int128 takes a slow generic routine, and scoring does it for every submission.
+    @inline(__always)
+    static func thousandths(_ value: Double) -> Int128 { Int128(Int64((value * 1000).rounded())) }
+
     /// - Parameter required: finalised reviews a submission needs to be fundable.
     public static func score(
         submissionId: Int64, reviews: [ReviewScores], grid: ScoringGrid, required: Int
@@ -122,52 +170,61 @@ public enum Scoring {
     public static func score(
         submissionId: Int64, tallies: [String: CriterionTally], finalReviews: Int, grid: ScoringGrid, required: Int
     ) -> SubmissionScore {
+        score(
+            submissionId: submissionId, tallies: grid.criteria.map { tallies[$0.key] }, finalReviews: finalReviews,
+            grid: grid, required: required)
+    }
+
+    /// The same with one tally per criterion of the grid, in its order (nil: no score).
+    public static func score(
+        submissionId: Int64, tallies found: [CriterionTally?], finalReviews: Int, grid: ScoringGrid, required: Int
+    ) -> SubmissionScore {
         var reasons: [String] = []
         if finalReviews < required {
             reasons.append("\(finalReviews) of \(required) required reviews are final")
         }
-        var means: [String: Fraction] = [:]
+        var means: [Fraction?] = []
+        means.reserveCapacity(grid.criteria.count)
         var complete = finalReviews > 0
         let totalWeight = Int128(grid.criteria.reduce(0) { $0 + $1.weight })
         var parts: [Fraction] = []
-        for criterion in grid.criteria {
-            guard let tally = tallies[criterion.key], tally.count > 0 else {
+        for (criterion, tally) in zip(grid.criteria, found) {
+            guard let tally, tally.count > 0 else {
                 complete = false
+                means.append(nil)
                 continue
             }
             let count = Int128(tally.count)
             let sum = Int128(tally.sumThousandths)
             let mean = Fraction(sum, count * 1000)
-            means[criterion.key] = mean
+            means.append(mean)
             if let threshold = criterion.threshold {
-                let thresholdThousandths = Int128((threshold * 1000).rounded())
+                let thresholdThousandths = thousandths(threshold)
                 if sum < thresholdThousandths * count {
                     reasons.append("\(criterion.key) scores \(mean) below its threshold \(threshold)")
                 }
             }
             // (mean − min) / (max − min), weighted: exact in thousandths.
-            let minimum = Int128((criterion.min * 1000).rounded())
-            let span = Int128(((criterion.max - criterion.min) * 1000).rounded())
+            let minimum = thousandths(criterion.min)
+            let span = thousandths((criterion.max - criterion.min))
             parts.append(Fraction((sum - minimum * count) * Int128(criterion.weight) * 100, count * span * totalWeight))
         }
         var weighted = Fraction(0, 1)
         // The usual case (every review scores every criterion on one scale): one fraction,
         // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
         let first = grid.criteria.first
-        let count = first.flatMap { tallies[$0.key]?.count } ?? 0
+        let count = found.first??.count ?? 0
         let uniform =
             complete && count > 0
-            && grid.criteria.allSatisfy {
-                tallies[$0.key]?.count == count && $0.min == first!.min && $0.max == first!.max
+            && zip(grid.criteria, found).allSatisfy { criterion, tally in
+                tally?.count == count && criterion.min == first!.min && criterion.max == first!.max
             }
         if uniform, let first {
-            let minimum = Int128((first.min * 1000).rounded())
-            let span = Int128(((first.max - first.min) * 1000).rounded())
+            let minimum = thousandths(first.min)
+            let span = thousandths((first.max - first.min))
             var numerator: Int128 = 0
-            for criterion in grid.criteria {
-                numerator +=
-                    Int128(criterion.weight)
-                    * (Int128(tallies[criterion.key]!.sumThousandths) - minimum * Int128(count))
+            for (criterion, tally) in zip(grid.criteria, found) {
+                numerator += Int128(criterion.weight) * (Int128(tally!.sumThousandths) - minimum * Int128(count))
             }
             weighted = Fraction(numerator * 100, Int128(count) * span * totalWeight)
         } else {
@@ -179,7 +236,7 @@ public enum Scoring {
         }
         let total = complete ? weighted : nil
         if let total {
-            let threshold = Fraction(Int128((grid.overallThreshold * 1000).rounded()), 1000)
+            let threshold = Fraction(thousandths(grid.overallThreshold), 1000)
             if total < threshold {
                 reasons.append("total \(total) below the overall threshold \(grid.overallThreshold)")
             }
@@ -187,7 +244,8 @@ public enum Scoring {
             reasons.append("some criteria have no score")
         }
         return SubmissionScore(
-            submissionId: submissionId, finalReviews: finalReviews, means: means, total: total,
+            submissionId: submissionId, finalReviews: finalReviews,
+            means: CriterionMeans(keys: grid.criteria.map(\.key), values: means), total: total,
             unfundableReasons: reasons)
     }
 }

@@ -12,20 +12,27 @@ public struct CallRanking: Sendable {
     public static func load(_ call: Call, database: Database) async throws -> CallRanking {
         // The two reads are independent: run them side by side on two connections.
         async let listed = SubmissionRepository(database).list(callId: call.id)
-        let tallies = try await ReviewRepository(database).tallies(callId: call.id, grid: call.grid)
+        let scores = try await ReviewRepository(database).scores(
+            callId: call.id, grid: call.grid, required: call.reviewsPerSubmission)
         let submissions = try await listed
-        let live = submissions.filter { $0.status != .withdrawn && $0.status != .ineligible }
-        let entries = live.map { submission in
-            let tally = tallies[submission.id]
-            return RankingEntry(
-                score: Scoring.score(
-                    submissionId: submission.id, tallies: tally?.tallies ?? [:], finalReviews: tally?.finalReviews ?? 0,
-                    grid: call.grid, required: call.reviewsPerSubmission),
-                receivedAt: submission.receivedAt)
+        let none = [CriterionTally?](repeating: nil, count: call.grid.criteria.count)
+        var entries: [RankingEntry] = []
+        var excluded: [SubmissionSummary] = []
+        entries.reserveCapacity(submissions.count)
+        for submission in submissions {
+            if submission.status == .withdrawn || submission.status == .ineligible {
+                excluded.append(submission)
+                continue
+            }
+            let score =
+                scores[submission.id]
+                ?? Scoring.score(
+                    submissionId: submission.id, tallies: none, finalReviews: 0, grid: call.grid,
+                    required: call.reviewsPerSubmission)
+            entries.append(RankingEntry(score: score, receivedAt: submission.receivedAt))
         }
         return CallRanking(
-            call: call, ranked: Ranking.rank(entries, grid: call.grid),
-            excluded: submissions.filter { $0.status == .withdrawn || $0.status == .ineligible },
+            call: call, ranked: Ranking.rank(entries, grid: call.grid), excluded: excluded,
             submissions: Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0) }))
     }
 

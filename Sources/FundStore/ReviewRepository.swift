@@ -150,20 +150,25 @@ public struct ReviewRepository: Sendable {
         return reviews
     }
 
-    /// Per submission: how many reviews are final, and per criterion the sum and count of their
-    /// scores, added up by PostgreSQL (exact integers) instead of shipping every review.
-    public func tallies(callId: Int64, grid: ScoringGrid) async throws
-        -> [Int64: (finalReviews: Int, tallies: [String: CriterionTally])]
-    {
+    /// Every submission's score from its finalised reviews, scored as the rows stream in: no
+    /// per-submission dictionary of tallies on the way.
+    public func scores(callId: Int64, grid: ScoringGrid, required: Int) async throws -> [Int64: SubmissionScore] {
         var query = PostgresQuery(unsafeSQL: "")
         try query.binds.append(callId, context: .default)
         query.sql = try Self.tallySQL(grid: grid, callParameter: 1, binds: &query.binds)
-        var result: [Int64: (finalReviews: Int, tallies: [String: CriterionTally])] = [:]
-        for row in try await database.query(query) {
-            let cells = Array(row)
-            result[try cells[0].decode(Int64.self)] = try Self.tallies(cells, from: 1, grid: grid)
+        var scores: [Int64: SubmissionScore] = [:]
+        do {
+            for try await row in try await database.client.query(query, logger: database.logger) {
+                let cells = Array(row)
+                let submission = try cells[0].decode(Int64.self)
+                let (final, tallies) = try Self.tallies(cells, from: 1, grid: grid)
+                scores[submission] = Scoring.score(
+                    submissionId: submission, tallies: tallies, finalReviews: final, grid: grid, required: required)
+            }
+        } catch let error as PSQLError {
+            throw Database.domainError(error)
         }
-        return result
+        return scores
     }
 
     /// SQL giving, per submission of the call bound at `$callParameter`, its final reviews and
@@ -183,17 +188,20 @@ public struct ReviewRepository: Sendable {
             """
     }
 
-    /// Reads what `tallySQL` gives from `offset` (its `final` column) on; NULLs (no review) are zero.
+    /// Reads what `tallySQL` gives from `offset` (its `final` column) on: the final reviews, and
+    /// one tally per criterion in the grid's order (nil when no review scored it).
     static func tallies(_ cells: [PostgresCell], from offset: Int, grid: ScoringGrid) throws
-        -> (finalReviews: Int, tallies: [String: CriterionTally])
+        -> (finalReviews: Int, tallies: [CriterionTally?])
     {
-        var tallies: [String: CriterionTally] = [:]
-        for (index, criterion) in grid.criteria.enumerated() {
+        var tallies: [CriterionTally?] = []
+        tallies.reserveCapacity(grid.criteria.count)
+        for index in grid.criteria.indices {
             let count = try cells[offset + 2 + index * 2].decode(Int64?.self) ?? 0
-            if count > 0 {
-                tallies[criterion.key] = CriterionTally(
-                    sumThousandths: try cells[offset + 1 + index * 2].decode(Int64.self), count: Int(count))
-            }
+            tallies.append(
+                count > 0
+                    ? CriterionTally(
+                        sumThousandths: try cells[offset + 1 + index * 2].decode(Int64.self), count: Int(count))
+                    : nil)
         }
         return (Int(try cells[offset].decode(Int64?.self) ?? 0), tallies)
     }

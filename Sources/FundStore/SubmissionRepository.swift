@@ -157,24 +157,30 @@ public struct SubmissionRepository: Sendable {
         }
     }
 
-    /// A call's submissions in order of receipt.
+    /// A call's submissions in order of receipt, decoded as they stream in (ranking reads
+    /// every one of a call's submissions through here).
     public func list(callId: Int64) async throws -> [SubmissionSummary] {
-        let rows = try await database.query(
-            """
+        let query: PostgresQuery = """
             SELECT s.id, o.id, o.name, s.title, s.requested_cents, s.version, s.received_at, s.status
             FROM submissions s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.call_id = \(callId)
             ORDER BY s.first_received_at, s.id
-            """)
+            """
         var summaries: [SubmissionSummary] = []
-        for (id, organisationId, organisation, title, requested, version, receivedAt, status) in try rows.decode(
-            (Int64, Int64, String, String, Int64, Int, Date, String).self)
-        {
-            summaries.append(
-                SubmissionSummary(
-                    id: id, organisationId: organisationId, organisation: organisation, title: title,
-                    requested: Money(cents: requested),
-                    version: version, receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
+        do {
+            for try await (id, organisationId, organisation, title, requested, version, receivedAt, status)
+                in try await database.client.query(query, logger: database.logger).decode(
+                    (Int64, Int64, String, String, Int64, Int, Date, String).self)
+            {
+                summaries.append(
+                    SubmissionSummary(
+                        id: id, organisationId: organisationId, organisation: organisation, title: title,
+                        requested: Money(cents: requested),
+                        version: version, receivedAt: receivedAt,
+                        status: SubmissionStatus(rawValue: status) ?? .submitted))
+            }
+        } catch let error as PSQLError {
+            throw Database.domainError(error)
         }
         return summaries
     }

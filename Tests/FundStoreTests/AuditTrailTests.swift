@@ -85,6 +85,32 @@ struct AuditTrailTests {
         }
     }
 
+    /// A decision records the run and its grants, not one event per submission whose status it
+    /// sets; an edit of a funded submission by plain SQL is still recorded.
+    @Test func aCommitRecordsTheRunAndGrantsAndPlainEditsStillShow() async throws {
+        try await withTestDatabase(actor: "cli:tester") { database in
+            let call = try await AllocationRepositoryTests.reviewedCall(database, round: 0)
+            let before = try await database.count("SELECT count(*)::bigint FROM audit_events")
+            let (runId, plan) = try await AllocationRepository(database).commit(
+                callId: call, parameters: AllocationRepositoryTests.parameters(), reason: "jury")
+            let funded = plan.lines.filter { $0.awarded.cents > 0 }
+            let written = try await database.query(
+                "SELECT action, count(*)::bigint FROM audit_events WHERE id > \(before) GROUP BY action ORDER BY action"
+            ).decode((String, Int64).self)
+            #expect(written.map(\.0) == ["allocation.commit", "call.decide", "grant.create"])
+            #expect(written.first { $0.0 == "grant.create" }?.1 == Int64(funded.count))
+            let target = try await database.count(
+                "SELECT count(*)::bigint FROM audit_events WHERE target = 'allocation:\(runId)'")
+            #expect(target == 1)
+
+            let submission = funded[0].submissionId
+            try await database.query("UPDATE submissions SET title = 'Edited behind the API' WHERE id = \(submission)")
+            let edits = try await Self.actions(database, target: "submission:\(submission)")
+            #expect(edits.last?.0 == "submission.update")
+            #expect(try await AuditTrail(database).verify().intact)
+        }
+    }
+
     /// Edits made behind the triggers' back (as a superuser can) break the chain where they are.
     @Test func verifyFindsTheFirstTamperedEvent() async throws {
         for tampering in ["edit", "delete", "cut the end"] {

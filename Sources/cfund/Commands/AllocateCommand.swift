@@ -62,30 +62,39 @@ struct AllocateCommand: AsyncParsableCommand {
             let ranking = try await CallRanking.load(call, database: database)
             return (call, AllocationPlanner.plan(ranking.candidates, parameters: parameters), nil)
         }
-        let listing = Listing(
-            columns: ["position", "submission", "status", "awarded", "reason"],
-            rows: plan.lines.enumerated().map { index, line in
-                [String(index + 1), String(line.submissionId), line.status.rawValue, line.awarded.plain, line.reason]
-            },
-            json: plan.lines.enumerated().map { index, line in
-                [
+        let columns = ["position", "submission", "status", "awarded", "reason"]
+        switch output.format {
+        case .csv:
+            // Streamed: at 100,000 lines, building the whole text first costs as much as the plan.
+            let writer = try StreamWriter(path: nil)
+            writer.write(CSV.line(columns))
+            for (index, line) in plan.lines.enumerated() {
+                writer.write(
+                    CSV.line([
+                        String(index + 1), String(line.submissionId), line.status.rawValue, line.awarded.plain,
+                        line.reason,
+                    ]))
+            }
+            writer.close()
+        case .json:
+            let lines = plan.lines.enumerated().map { index, line -> JSONValue in
+                .object([
                     "position": .integer(Int64(index + 1)), "submissionId": .integer(line.submissionId),
                     "status": .string(line.status.rawValue), "awardedCents": .integer(line.awarded.cents),
                     "reason": .string(line.reason),
-                ]
-            })
-        switch output.format {
-        case .json:
+                ])
+            }
             print(
                 JSONValue.object([
                     "callId": .integer(call.id), "committed": .bool(runId != nil), "runId": JSONValue(runId),
                     "budgetCents": .integer(call.budget.cents), "grantedCents": .integer(plan.granted.cents),
-                    "leftCents": .integer(plan.left.cents), "lines": .array(listing.json.map(JSONValue.object)),
+                    "leftCents": .integer(plan.left.cents), "lines": .array(lines),
                 ]).rendered)
-        case .csv:
-            print(listing.render(.csv), terminator: "")
         case .table:
-            print(listing.render(.table), terminator: "")
+            let rows = plan.lines.enumerated().map { index, line in
+                [String(index + 1), String(line.submissionId), line.status.rawValue, line.awarded.plain, line.reason]
+            }
+            print(Listing(columns: columns, rows: rows, json: []).render(.table), terminator: "")
             print(
                 "\nBudget \(call.budget.french); granted \(plan.granted.french); left \(plan.left.french); "
                     + "reserve list: \(plan.reserve.map(String.init).joined(separator: ", ").ifEmpty("empty")).")
