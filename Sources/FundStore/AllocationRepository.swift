@@ -30,8 +30,8 @@ public struct AllocationRepository: Sendable {
         guard call.status == .reviewing else {
             throw FundError.invalidTransition(call: call.title, from: call.status, to: .decided)
         }
-        let ranking = try await CallRanking.load(call, database: database)
-        let plan = AllocationPlanner.plan(ranking.candidates, parameters: parameters)
+        let plan = AllocationPlanner.plan(
+            try await CallRanking.candidates(call, database: database), parameters: parameters)
         return try await database.transaction { connection in
             let status = try await connection.query(
                 "SELECT status FROM calls WHERE id = \(callId) FOR UPDATE", logger: database.logger

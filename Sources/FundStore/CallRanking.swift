@@ -15,42 +15,66 @@ public struct CallRanking: Sendable {
         let scores = try await ReviewRepository(database).scores(
             callId: call.id, grid: call.grid, required: call.reviewsPerSubmission)
         let submissions = try await listed
+        let live = submissions.filter { $0.status.isRanked }
+        return CallRanking(
+            call: call,
+            ranked: Ranking.rank(
+                Self.entries(live.map { ($0.id, $0.receivedAt) }, scores: scores, call: call), grid: call.grid),
+            excluded: submissions.filter { !$0.status.isRanked },
+            submissions: Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0) }))
+    }
+
+    /// Allocation's view: fundable submissions in rank order, then the others with why not.
+    /// Reads only what a plan needs (no names or titles), as planning a call of 100,000 must
+    /// stay quick.
+    public static func candidates(_ call: Call, database: Database) async throws -> [AllocationCandidate] {
+        async let listed = SubmissionRepository(database).fundingFacts(callId: call.id)
+        let scores = try await ReviewRepository(database).scores(
+            callId: call.id, grid: call.grid, required: call.reviewsPerSubmission)
+        let facts = try await listed
+        var byId: [Int64: SubmissionRepository.FundingFacts] = [:]
+        byId.reserveCapacity(facts.count)
+        for fact in facts { byId[fact.id] = fact }
+        let live = facts.filter { $0.status.isRanked }
+        let ranked = Ranking.rank(
+            Self.entries(live.map { ($0.id, $0.receivedAt) }, scores: scores, call: call), grid: call.grid)
+        var candidates: [AllocationCandidate] = []
+        candidates.reserveCapacity(facts.count)
+        for item in ranked {
+            let score = item.entry.score
+            let fact = byId[score.submissionId]!
+            candidates.append(
+                AllocationCandidate(
+                    submissionId: fact.id, organisationId: fact.organisationId, requested: fact.requested,
+                    refusal: score.isFundable
+                        ? nil : .init(status: .rejected, reason: score.unfundableReasons.joined(separator: "; "))))
+        }
+        for fact in facts where !fact.status.isRanked {
+            candidates.append(
+                AllocationCandidate(
+                    submissionId: fact.id, organisationId: fact.organisationId, requested: fact.requested,
+                    refusal: .init(status: fact.status, reason: fact.status.rawValue)))
+        }
+        return candidates
+    }
+
+    /// Ranking entries for live submissions; one without final reviews scores as such.
+    private static func entries(
+        _ live: [(id: Int64, receivedAt: Date)], scores: [Int64: SubmissionScore], call: Call
+    ) -> [RankingEntry] {
         let none = [CriterionTally?](repeating: nil, count: call.grid.criteria.count)
-        var entries: [RankingEntry] = []
-        var excluded: [SubmissionSummary] = []
-        entries.reserveCapacity(submissions.count)
-        for submission in submissions {
-            if submission.status == .withdrawn || submission.status == .ineligible {
-                excluded.append(submission)
-                continue
-            }
+        return live.map { submission in
             let score =
                 scores[submission.id]
                 ?? Scoring.score(
                     submissionId: submission.id, tallies: none, finalReviews: 0, grid: call.grid,
                     required: call.reviewsPerSubmission)
-            entries.append(RankingEntry(score: score, receivedAt: submission.receivedAt))
+            return RankingEntry(score: score, receivedAt: submission.receivedAt)
         }
-        return CallRanking(
-            call: call, ranked: Ranking.rank(entries, grid: call.grid), excluded: excluded,
-            submissions: Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0) }))
     }
+}
 
-    /// Allocation's view: fundable submissions in rank order, then the others with why not.
-    public var candidates: [AllocationCandidate] {
-        ranked.map { item in
-            let summary = submissions[item.entry.score.submissionId]!
-            let score = item.entry.score
-            return AllocationCandidate(
-                submissionId: summary.id, organisationId: summary.organisationId, requested: summary.requested,
-                refusal: score.isFundable
-                    ? nil
-                    : .init(status: .rejected, reason: score.unfundableReasons.joined(separator: "; ")))
-        }
-            + excluded.map { summary in
-                AllocationCandidate(
-                    submissionId: summary.id, organisationId: summary.organisationId, requested: summary.requested,
-                    refusal: .init(status: summary.status, reason: summary.status.rawValue))
-            }
-    }
+extension SubmissionStatus {
+    /// Withdrawn and ineligible submissions are left out of the ranking.
+    var isRanked: Bool { self != .withdrawn && self != .ineligible }
 }

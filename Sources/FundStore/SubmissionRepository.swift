@@ -185,6 +185,38 @@ public struct SubmissionRepository: Sendable {
         return summaries
     }
 
+    /// What allocation needs of one submission.
+    public struct FundingFacts: Sendable {
+        public let id: Int64
+        public let organisationId: Int64
+        public let requested: Money
+        public let receivedAt: Date
+        public let status: SubmissionStatus
+    }
+
+    /// A call's submissions as allocation reads them, in order of receipt as `list` gives them
+    /// (the plan lists the ones left out in that order): amounts and organisations, no names.
+    public func fundingFacts(callId: Int64) async throws -> [FundingFacts] {
+        let query: PostgresQuery = """
+            SELECT id, organisation_id, requested_cents, received_at, status FROM submissions
+            WHERE call_id = \(callId) ORDER BY first_received_at, id
+            """
+        var facts: [FundingFacts] = []
+        do {
+            for try await (id, organisationId, requested, receivedAt, status) in try await database.client.query(
+                query, logger: database.logger
+            ).decode((Int64, Int64, Int64, Date, String).self) {
+                facts.append(
+                    FundingFacts(
+                        id: id, organisationId: organisationId, requested: Money(cents: requested),
+                        receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
+            }
+        } catch let error as PSQLError {
+            throw Database.domainError(error)
+        }
+        return facts
+    }
+
     /// After a refused amend or withdraw: not theirs (404) or no longer live (409).
     private func whyUnchangeable(_ id: Int64, organisationId: Int64) async throws -> FundError {
         let submission = try await find(id, organisationId: organisationId)

@@ -59,8 +59,8 @@ struct AllocateCommand: AsyncParsableCommand {
                     callId: call.id, parameters: parameters, reason: reason)
                 return (call, plan, Optional(runId))
             }
-            let ranking = try await CallRanking.load(call, database: database)
-            return (call, AllocationPlanner.plan(ranking.candidates, parameters: parameters), nil)
+            let candidates = try await CallRanking.candidates(call, database: database)
+            return (call, AllocationPlanner.plan(candidates, parameters: parameters), nil)
         }
         let columns = ["position", "submission", "status", "awarded", "reason"]
         switch output.format {
