@@ -223,6 +223,22 @@ BEGIN
 END
 $$;
 
+-- Bulk paths (assigning a whole call, a decision's grants) insert thousands of rows in one
+-- statement: their creations are recorded by one statement-level trigger reading the inserted
+-- rows, in id order, instead of one function call per row. TG_ARGV[0]: the kind of record; the
+-- table has id and call_id.
+CREATE FUNCTION audit_record_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit_events (actor, action, target, call_id, after)
+    SELECT coalesce(nullif(current_setting('cfund.actor', true), ''), 'sql:' || session_user),
+           TG_ARGV[0] || CASE WHEN (to_jsonb(n) ->> 'promoted')::boolean THEN '.promote' ELSE '.create' END,
+           TG_ARGV[0] || ':' || n.id, n.call_id, to_jsonb(n)
+    FROM inserted n
+    ORDER BY n.id;
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON organisations
 FOR EACH ROW EXECUTE FUNCTION audit_record('organisation');
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON label_periods
@@ -250,14 +266,23 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON reviewer_conflicts
 FOR EACH ROW EXECUTE FUNCTION audit_record('conflict');
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON reviewer_tokens
 FOR EACH ROW EXECUTE FUNCTION audit_record('token', '{token_sha256}', 'reviewer-token');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON assignments
+CREATE TRIGGER audit AFTER UPDATE OR DELETE ON assignments
 FOR EACH ROW EXECUTE FUNCTION audit_record('assignment');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON reviews
+CREATE TRIGGER audit_insert AFTER INSERT ON assignments
+REFERENCING NEW TABLE AS inserted
+FOR EACH STATEMENT EXECUTE FUNCTION audit_record_inserted('assignment');
+-- Assigning creates an empty review with each assignment: the assignment's event says so.
+CREATE TRIGGER audit_insert AFTER INSERT ON reviews
+FOR EACH ROW WHEN (NEW.final OR NEW.scores <> '{}') EXECUTE FUNCTION audit_record('review');
+CREATE TRIGGER audit AFTER UPDATE OR DELETE ON reviews
 FOR EACH ROW EXECUTE FUNCTION audit_record('review');
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON allocation_runs
 FOR EACH ROW EXECUTE FUNCTION audit_record('allocation');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON grants
+CREATE TRIGGER audit AFTER UPDATE OR DELETE ON grants
 FOR EACH ROW EXECUTE FUNCTION audit_record('grant');
+CREATE TRIGGER audit_insert AFTER INSERT ON grants
+REFERENCING NEW TABLE AS inserted
+FOR EACH STATEMENT EXECUTE FUNCTION audit_record_inserted('grant');
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON simulated_clock
 FOR EACH ROW EXECUTE FUNCTION audit_record('clock');
 
