@@ -10,13 +10,19 @@ public struct Problem: HTTPResponseError, Sendable {
     public let detail: String
     /// For 422: one entry per bad field.
     public let errors: [FieldIssue]?
+    /// For 405: the methods the path accepts, sent as the `Allow` header.
+    public let allow: String?
 
-    public init(status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldIssue]? = nil) {
+    public init(
+        status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldIssue]? = nil,
+        allow: String? = nil
+    ) {
         self.status = status
         self.type = "https://cfund.frenchtech.example/problems/\(type)"
         self.title = title
         self.detail = detail
         self.errors = errors
+        self.allow = allow
     }
 
     struct Body: Encodable {
@@ -30,9 +36,9 @@ public struct Problem: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: status.code, detail: detail, errors: errors)
         let json = try JSONEncoder.sorted.encode(body)
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(data: json)))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let allow { headers[.allow] = allow }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: json)))
     }
 
     /// The problem a domain error stands for.

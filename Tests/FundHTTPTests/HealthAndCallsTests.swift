@@ -23,6 +23,27 @@ struct HealthAndCallsTests {
         }
     }
 
+    /// A method a known path does not have is 405 with the methods it has; an unknown path 404.
+    @Test func wrongMethodsAre405AndUnknownPaths404() async throws {
+        try await withTestDatabase { database in
+            let app = Application(router: buildRouter(database: database))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/submissions/7", method: .patch) { response in
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(response.headers[.allow] == "DELETE, GET, PUT")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                try await client.execute(uri: "/v1/calls", method: .delete) { response in
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(response.headers[.allow] == "GET")
+                }
+                try await client.execute(uri: "/v1/nothing/here", method: .get) { response in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+    }
+
     @Test func openCallsAreListedWithTheirRules() async throws {
         try await withTestDatabase { database in
             let envelope = try await EnvelopeRepository(database).create(
