@@ -129,6 +129,13 @@ public enum SubmissionValidation {
             issues.append(
                 FieldIssue(field: "contact.email", reason: "\"\(content.contactEmail)\" is not an email address"))
         }
+        // PostgreSQL's text cannot hold a NUL character: refused here with the field, not there as a 500.
+        for (field, text) in [
+            ("title", content.title), ("summary", content.summary), ("contact.name", content.contactName),
+            ("contact.email", content.contactEmail),
+        ] where text.unicodeScalars.contains("\u{0}") {
+            issues.append(FieldIssue(field: field, reason: "the text contains a NUL character (\\u0000); remove it"))
+        }
         return issues
     }
 

@@ -101,7 +101,12 @@ struct ReviewsController {
         if let raw = object["comments"] {
             if let dictionary = raw as? [String: Any] {
                 for (key, value) in dictionary {
-                    if let text = value as? String {
+                    if let text = value as? String, text.unicodeScalars.contains("\u{0}") {
+                        // PostgreSQL's JSON cannot hold a NUL character.
+                        issues.append(
+                            FieldIssue(
+                                field: "comments.\(key)", reason: "contains a NUL character (\\u0000); remove it"))
+                    } else if let text = value as? String {
                         comments[key] = text
                     } else {
                         issues.append(FieldIssue(field: "comments.\(key)", reason: "must be a string"))

@@ -266,6 +266,13 @@ struct IntakeTests {
                 body: IntakeFixture.body(requestedCents: 5_000_000).replacingOccurrences(
                     of: "9000000", with: "4000000"))
             #expect(overCost.0 == .unprocessableContent)
+            // A NUL character, which PostgreSQL's text cannot hold (schemathesis found it as a 500).
+            let nul = try await Self.post(
+                client, call: call, token: token,
+                body: IntakeFixture.body().replacingOccurrences(of: "Opening the", with: "Opening\\u0000the"))
+            #expect(nul.0 == .unprocessableContent)
+            #expect(
+                ((nul.1["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String } == ["summary"])
             let boolean = try await Self.post(
                 client, call: call, token: token,
                 body: IntakeFixture.body().replacingOccurrences(of: "4500000", with: "true"))

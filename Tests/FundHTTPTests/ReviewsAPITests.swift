@@ -69,6 +69,10 @@ struct ReviewsAPITests {
                 #expect((offStep.1["detail"] as? String)?.contains("off-step") == true)
                 let unknown = try await Self.call(
                     client, .put, "/v1/reviews/\(mine)", token: alice, body: #"{"scores": {"charisma": 5}}"#)
+                let nul = try await Self.call(
+                    client, .put, "/v1/reviews/\(mine)", token: alice,
+                    body: #"{"scores": {"impact": 4}, "comments": {"impact": "a\u0000b"}}"#)
+                #expect(nul.0 == .unprocessableContent)
                 #expect(unknown.0 == .unprocessableContent)
                 let partialFinal = try await Self.call(
                     client, .put, "/v1/reviews/\(mine)", token: alice,
