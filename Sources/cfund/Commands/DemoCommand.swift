@@ -68,7 +68,11 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - started).components.seconds
         summary.print(elapsed: elapsed, folder: output, database: demo.displayURL)
-        if let keep { try await keep() }
+        if let keep {
+            // Printed before waiting, also when stdout is a file or a pipe (block-buffered).
+            fflush(nil)
+            try await keep()
+        }
     }
 
     /// Runs `body` against the API served on loopback; stops the server after, unless `keep`,
