@@ -62,15 +62,15 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
         if places <= 6, let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator),
             numerator.magnitude < UInt64(Int64.max / 2_000_000), denominator < Int64.max / 2
         {
-            var scale: Int64 = 1
-            for _ in 0..<places { scale *= 10 }
-            let scaled = (numerator * scale * 2 + denominator) / (2 * denominator)
-            let whole = scaled / scale
-            let fraction = String(scaled % scale)
-            return places == 0
-                ? "\(whole)" : "\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+            return Self.decimal(numerator, denominator, places: places)
         }
-        var scale: Int128 = 1
+        return Self.decimal(numerator, denominator, places: places)
+    }
+
+    private static func decimal<Integer: BinaryInteger>(_ numerator: Integer, _ denominator: Integer, places: Int)
+        -> String
+    {
+        var scale: Integer = 1
         for _ in 0..<places { scale *= 10 }
         let scaled = (numerator * scale * 2 + denominator) / (2 * denominator)
         let whole = scaled / scale
@@ -80,16 +80,7 @@ public struct Fraction: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// One decimal, as reports show scores (half up).
-    public var description: String {
-        if let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator),
-            numerator < Int64.max / 20
-        {
-            let tenths = (numerator * 20 + denominator) / (2 * denominator)
-            return "\(tenths / 10).\(tenths % 10)"
-        }
-        let tenths = (numerator * 10 * 2 + denominator) / (2 * denominator)
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    public var description: String { decimal(places: 1) }
 
     static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
         // Scores keep numbers small: 64-bit division is much cheaper than 128-bit.
