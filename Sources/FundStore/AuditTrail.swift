@@ -30,6 +30,9 @@ public struct AuditVerification: Sendable, Equatable {
     public let sealedNow: Int64
     public let checked: Int64
     public let headSeq: Int64
+    /// The last event's hash, hex: written down outside the database, it also catches a chain
+    /// rewritten from start to end by someone who can recompute every hash.
+    public let headHash: String
     public let firstBreak: Break?
     public var intact: Bool { firstBreak == nil }
 }
@@ -149,7 +152,11 @@ public struct AuditTrail: Sendable {
         }
         let head = try await database.query("SELECT seq, hash FROM audit_chain").first?.decode((Int64, Data).self)
         check.finish(headSeq: head?.0 ?? 0, headHash: head.map { Array($0.1) } ?? AuditChainCheck.genesis)
+        let headHash = (head.map { Array($0.1) } ?? AuditChainCheck.genesis).map { byte in
+            (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }.joined()
         return AuditVerification(
-            sealedNow: sealedNow, checked: check.checked, headSeq: head?.0 ?? 0, firstBreak: check.firstBreak)
+            sealedNow: sealedNow, checked: check.checked, headSeq: head?.0 ?? 0, headHash: headHash,
+            firstBreak: check.firstBreak)
     }
 }

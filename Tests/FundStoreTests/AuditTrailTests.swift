@@ -61,6 +61,10 @@ struct AuditTrailTests {
             #expect(result.intact)
             #expect(result.checked == (try await database.count("SELECT count(*)::bigint FROM audit_events")))
             #expect(result.sealedNow == result.checked)
+            let last = try await database.query(
+                "SELECT encode(hash, 'hex') FROM audit_events ORDER BY seq DESC LIMIT 1"
+            ).first?.decode(String.self)
+            #expect(result.headHash == last)
         }
     }
 

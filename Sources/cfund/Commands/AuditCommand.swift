@@ -114,6 +114,9 @@ struct AuditCommand: AsyncParsableCommand {
                         + "and compare with `cfund audit log --format json`.")
             }
             print("Audit chain intact: \(result.checked) event(s) checked, head at #\(result.headSeq).")
+            print(
+                "Head hash: \(result.headHash)\nKeep it outside the database (a report, a mail): a chain rewritten "
+                    + "from its start by someone able to recompute every hash would end on another one.")
         }
     }
 }
