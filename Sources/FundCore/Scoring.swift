@@ -168,76 +168,104 @@ public enum Scoring {
 
     /// The same with one tally per criterion of the grid, in its order (nil: no score).
     public static func score(
-        submissionId: Int64, tallies found: [CriterionTally?], finalReviews: Int, grid: ScoringGrid, required: Int
+        submissionId: Int64, tallies: [CriterionTally?], finalReviews: Int, grid: ScoringGrid, required: Int
+    ) -> SubmissionScore {
+        score(
+            submissionId: submissionId, tallies: tallies, finalReviews: finalReviews, grid: PreparedGrid(grid),
+            required: required)
+    }
+
+    /// A grid's numbers and texts worked out once for a whole call's scoring: thresholds and
+    /// scales in thousandths, the words of each refusal, the keys every score shares.
+    public struct PreparedGrid: Sendable {
+        let keys: [String]
+        let weights: [Int128]
+        let thresholds: [Int128?]
+        let thresholdTexts: [String]
+        let minimums: [Int128]
+        let spans: [Int128]
+        let totalWeight: Int128
+        let overall: Fraction
+        let overallText: String
+        /// Every criterion on the same scale: the total is then one fraction.
+        let uniformScale: Bool
+
+        public init(_ grid: ScoringGrid) {
+            keys = grid.criteria.map(\.key)
+            weights = grid.criteria.map { Int128($0.weight) }
+            thresholds = grid.criteria.map { $0.threshold.map(thousandths) }
+            thresholdTexts = grid.criteria.map { $0.threshold.map { "\($0)" } ?? "" }
+            minimums = grid.criteria.map { thousandths($0.min) }
+            spans = grid.criteria.map { thousandths($0.max - $0.min) }
+            totalWeight = weights.reduce(0, +)
+            overall = Fraction(thousandths(grid.overallThreshold), 1000)
+            overallText = "\(grid.overallThreshold)"
+            let first = grid.criteria.first
+            uniformScale = grid.criteria.allSatisfy { $0.min == first?.min && $0.max == first?.max }
+        }
+    }
+
+    /// The same on a prepared grid: what a call's ranking and exports use, row after row.
+    public static func score(
+        submissionId: Int64, tallies found: [CriterionTally?], finalReviews: Int, grid: PreparedGrid, required: Int
     ) -> SubmissionScore {
         var reasons: [String] = []
         if finalReviews < required {
             reasons.append("\(finalReviews) of \(required) required reviews are final")
         }
         var means: [Fraction?] = []
-        means.reserveCapacity(grid.criteria.count)
+        means.reserveCapacity(grid.keys.count)
         var complete = finalReviews > 0
-        let totalWeight = Int128(grid.criteria.reduce(0) { $0 + $1.weight })
-        var parts: [Fraction] = []
-        for (criterion, tally) in zip(grid.criteria, found) {
-            guard let tally, tally.count > 0 else {
+        let count = found.first??.count ?? 0
+        var uniform = grid.uniformScale && count > 0
+        for index in grid.keys.indices {
+            guard let tally = found[index], tally.count > 0 else {
                 complete = false
                 means.append(nil)
                 continue
             }
-            let count = Int128(tally.count)
-            let sum = Int128(tally.sumThousandths)
-            let mean = Fraction(sum, count * 1000)
+            if tally.count != count { uniform = false }
+            let mean = Fraction(Int128(tally.sumThousandths), Int128(tally.count) * 1000)
             means.append(mean)
-            if let threshold = criterion.threshold {
-                let thresholdThousandths = thousandths(threshold)
-                if sum < thresholdThousandths * count {
-                    reasons.append("\(criterion.key) scores \(mean) below its threshold \(threshold)")
-                }
+            if let threshold = grid.thresholds[index], Int128(tally.sumThousandths) < threshold * Int128(tally.count) {
+                reasons.append("\(grid.keys[index]) scores \(mean) below its threshold \(grid.thresholdTexts[index])")
             }
-            // (mean − min) / (max − min), weighted: exact in thousandths.
-            let minimum = thousandths(criterion.min)
-            let span = thousandths((criterion.max - criterion.min))
-            parts.append(Fraction((sum - minimum * count) * Int128(criterion.weight) * 100, count * span * totalWeight))
         }
-        var weighted = Fraction(0, 1)
-        // The usual case (every review scores every criterion on one scale): one fraction,
-        // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
-        let first = grid.criteria.first
-        let count = found.first??.count ?? 0
-        let uniform =
-            complete && count > 0
-            && zip(grid.criteria, found).allSatisfy { criterion, tally in
-                tally?.count == count && criterion.min == first!.min && criterion.max == first!.max
-            }
-        if uniform, let first {
-            let minimum = thousandths(first.min)
-            let span = thousandths((first.max - first.min))
+        var total: Fraction?
+        if complete && uniform {
+            // Every review scored every criterion on one scale: one fraction,
+            // Σ wᵢ·(Sᵢ − n·min)·100 / (n·span·Σw), reduced once.
             var numerator: Int128 = 0
-            for (criterion, tally) in zip(grid.criteria, found) {
-                numerator += Int128(criterion.weight) * (Int128(tally!.sumThousandths) - minimum * Int128(count))
+            for index in grid.keys.indices {
+                numerator +=
+                    grid.weights[index] * (Int128(found[index]!.sumThousandths) - grid.minimums[index] * Int128(count))
             }
-            weighted = Fraction(numerator * 100, Int128(count) * span * totalWeight)
-        } else {
-            for part in parts {
+            total = Fraction(numerator * 100, Int128(count) * grid.spans[0] * grid.totalWeight)
+        } else if complete {
+            // Each criterion's (mean − min) / (max − min), weighted: exact in thousandths.
+            var weighted = Fraction(0, 1)
+            for index in grid.keys.indices {
+                let tally = found[index]!
+                let n = Int128(tally.count)
+                let part = Fraction(
+                    (Int128(tally.sumThousandths) - grid.minimums[index] * n) * grid.weights[index] * 100,
+                    n * grid.spans[index] * grid.totalWeight)
                 weighted = Fraction(
                     weighted.numerator * part.denominator + part.numerator * weighted.denominator,
                     weighted.denominator * part.denominator)
             }
+            total = weighted
         }
-        let total = complete ? weighted : nil
         if let total {
-            let threshold = Fraction(thousandths(grid.overallThreshold), 1000)
-            if total < threshold {
-                reasons.append("total \(total) below the overall threshold \(grid.overallThreshold)")
+            if total < grid.overall {
+                reasons.append("total \(total) below the overall threshold \(grid.overallText)")
             }
         } else if finalReviews >= required {
             reasons.append("some criteria have no score")
         }
         return SubmissionScore(
             submissionId: submissionId, finalReviews: finalReviews,
-            means: CriterionMeans(keys: grid.criteria.map(\.key), values: means), total: total,
-            unfundableReasons: reasons)
+            means: CriterionMeans(keys: grid.keys, values: means), total: total, unfundableReasons: reasons)
     }
 }
 

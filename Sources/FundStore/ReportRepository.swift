@@ -80,6 +80,7 @@ public struct ReportRepository: Sendable {
     private func stream(
         _ query: PostgresQuery, call: Call, runId: Int64, _ body: (AllocationReportRow) throws -> Void
     ) async throws {
+        let grid = Scoring.PreparedGrid(call.grid)
         for try await row in try await database.client.query(query, logger: database.logger) {
             let cells = Array(row)
             // t.* starts at column 10 with its submission_id; the tally proper at 11.
@@ -93,7 +94,7 @@ public struct ReportRepository: Sendable {
                     title: try cells[6].decode(String.self), requested: Money(cents: try cells[7].decode(Int64.self)),
                     awarded: Money(cents: try cells[8].decode(Int64.self)), status: try cells[9].decode(String.self),
                     score: Scoring.score(
-                        submissionId: submissionId, tallies: tallies, finalReviews: final, grid: call.grid,
+                        submissionId: submissionId, tallies: tallies, finalReviews: final, grid: grid,
                         required: call.reviewsPerSubmission),
                     decisionId: runId))
         }

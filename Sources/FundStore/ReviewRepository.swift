@@ -156,6 +156,7 @@ public struct ReviewRepository: Sendable {
         var query = PostgresQuery(unsafeSQL: "")
         try query.binds.append(callId, context: .default)
         query.sql = try Self.tallySQL(grid: grid, callParameter: 1, binds: &query.binds)
+        let prepared = Scoring.PreparedGrid(grid)
         var scores: [Int64: SubmissionScore] = [:]
         do {
             for try await row in try await database.client.query(query, logger: database.logger) {
@@ -163,7 +164,7 @@ public struct ReviewRepository: Sendable {
                 let submission = try cells[0].decode(Int64.self)
                 let (final, tallies) = try Self.tallies(cells, from: 1, grid: grid)
                 scores[submission] = Scoring.score(
-                    submissionId: submission, tallies: tallies, finalReviews: final, grid: grid, required: required)
+                    submissionId: submission, tallies: tallies, finalReviews: final, grid: prepared, required: required)
             }
         } catch let error as PSQLError {
             throw Database.domainError(error)
