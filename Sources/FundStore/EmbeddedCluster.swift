@@ -177,9 +177,23 @@ public struct EmbeddedCluster: Sendable {
         if socketLength < 100, try reachable(home, by: runAsUser) { return home }
         let digest = SHA256.hash(data: Data(home.path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
         let fallback = URL(fileURLWithPath: "/var/tmp/cfund-\(digest)")
+        try checkFallback(fallback, runAsUser: runAsUser)
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         try Data((fallback.path + "\n").utf8).write(to: home.appendingPathComponent("cluster-location"))
         return fallback
+    }
+
+    /// The fallback's name can be guessed and /var/tmp is shared: a folder already there must be
+    /// a real folder of ours (or of the user PostgreSQL runs as), never someone else's or a link.
+    static func checkFallback(_ folder: URL, runAsUser: String?) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder.path) else { return }
+        let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value
+        let trusted = [getuid()] + (runAsUser.flatMap { getpwnam($0)?.pointee.pw_uid }.map { [$0] } ?? [])
+        guard attributes[.type] as? FileAttributeType == .typeDirectory, let owner, trusted.contains(owner) else {
+            throw FundError.cluster(
+                "\(folder.path) exists but is not a folder of this user\(runAsUser.map { " or of \($0)" } ?? ""); "
+                    + "someone else may have made it. Remove it, or set CFUND_HOME to a folder PostgreSQL can reach.")
+        }
     }
 
     /// Whether `user` can traverse every folder down to `home` (creating it first as the caller).

@@ -71,5 +71,15 @@ struct EmbeddedClusterTests {
         let status = try ProcessRunner.run(CLIRunner.executable, ["db", "status"], environment: environment)
         #expect(status.text.contains("the postgres user cannot reach \(locked.path)/home"))
         #expect(status.text.contains("Status:   running"))
+
+        // The fallback's name can be guessed: a folder there that another user owns is refused.
+        _ = try ProcessRunner.run(CLIRunner.executable, ["db", "stop"], environment: environment)
+        let fallback = try String(contentsOf: locked.appendingPathComponent("home/cluster-location"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ProcessRunner.run("/bin/chown", ["-R", "nobody", fallback]).status == 0)
+        let hijacked = try ProcessRunner.run(
+            CLIRunner.executable, ["db", "start"], environment: environment, separateErrors: true)
+        #expect(hijacked.status == 1)
+        #expect(hijacked.errorText.contains("exists but is not a folder of this user"))
     }
 }
