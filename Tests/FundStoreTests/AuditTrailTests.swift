@@ -57,6 +57,15 @@ struct AuditTrailTests {
             #expect(amended.first?.2 == false)
             #expect(amended.first?.3 == fixture.callId)
 
+            // Revoking a token is recorded; its hash never is.
+            let token = try await database.count(
+                "SELECT min(id) FROM organisation_tokens WHERE organisation_id = \(fixture.lyon)")
+            try await TokenRepository(database).revoke(tokenId: token, of: fixture.lyon)
+            let tokenEvents = try await Self.actions(database, target: "organisation-token:\(token)")
+            #expect(tokenEvents.map(\.0) == ["organisation-token.issue", "organisation-token.revoke"])
+            #expect(
+                try await database.count("SELECT count(*)::bigint FROM audit_events WHERE after ? 'token_sha256'") == 0)
+
             let result = try await AuditTrail(database).verify()
             #expect(result.intact)
             #expect(result.checked == (try await database.count("SELECT count(*)::bigint FROM audit_events")))
