@@ -25,16 +25,20 @@ struct DatabaseOptions: ParsableArguments {
         var configuration = try await DatabaseChoice.resolve(url: url).prepare(logger: logger)
         configuration.actor = Self.actor
         return try await Database.with(configuration, logger: logger) { database in
+            // Chaining is housekeeping: the command's changes are committed with their events
+            // whatever happens here. If it fails (a read-only replica, a lost connection), the
+            // server, the next command or `cfund audit verify` chains them; the command's own
+            // outcome is what the user sees. A refused step may follow committed ones, so this
+            // runs on failure too.
+            let result: T
             do {
-                let result = try await body(database)
-                try await AuditTrail(database).seal()
-                return result
+                result = try await body(database)
             } catch {
-                // A refused step may follow committed ones; their events are sealed all the same.
-                // A failure to seal here is left to the next seal, so the command's own error shows.
                 _ = try? await AuditTrail(database).seal()
                 throw error
             }
+            _ = try? await AuditTrail(database).seal()
+            return result
         }
     }
 
