@@ -4,6 +4,8 @@ WORKDIR /build
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+# Statically linked Foundation still links libcurl (FoundationNetworking, used by the demo's
+# client): the toolchain image has libcurl4-openssl-dev; the runtime image has libcurl4.
 RUN swift build -c release --product cfund --static-swift-stdlib
 # The binary and the bundle of its OpenAPI document, which the server reads beside the binary.
 RUN BIN="$(swift build -c release --show-bin-path)" \
