@@ -156,7 +156,7 @@ public enum AllocationPlanner {
                 }
             }
         }
-        let granted = lines.reduce(Money.zero) { (try? $0.adding($1.awarded)) ?? $0 }
+        let granted = Money.total(lines.map(\.awarded))
         return AllocationPlan(lines: lines, granted: granted, left: left)
     }
 }

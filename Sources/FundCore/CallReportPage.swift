@@ -152,7 +152,7 @@ public struct CallReportPage: Sendable {
         html += """
             </tbody>
             <tfoot><tr><td></td><td colspan="2">Total (\(ranked.count) ranked)</td>\
-            <td class="num">\(total(ranked.map(\.requested)).french)</td><td class="num">\(total(ranked.map(\.awarded)).french)</td>\
+            <td class="num">\(Money.total(ranked.map(\.requested)).french)</td><td class="num">\(Money.total(ranked.map(\.awarded)).french)</td>\
             <td colspan="2"></td></tr></tfoot>
             </table>
             </section>
@@ -270,10 +270,6 @@ public struct CallReportPage: Sendable {
                 """
         }
         return html + "</tbody></table>\n</section>\n"
-    }
-
-    private func total(_ amounts: [Money]) -> Money {
-        Money(cents: amounts.reduce(0) { $0 + $1.cents })
     }
 
     static func statusLabel(_ status: String) -> String {

@@ -9,6 +9,13 @@ public struct FieldIssue: Equatable, Sendable, Codable {
         self.field = field
         self.reason = reason
     }
+
+    /// PostgreSQL's text and JSON cannot hold a NUL character: such text is refused with its
+    /// field before it reaches the database, which would only answer with an error of its own.
+    public static func nulCharacter(in text: String, field: String) -> FieldIssue? {
+        text.unicodeScalars.contains("\u{0}")
+            ? FieldIssue(field: field, reason: "the text contains a NUL character (\\u0000); remove it") : nil
+    }
 }
 
 /// Everything that can go wrong in the fund's rules, carrying what the user needs to act on it.

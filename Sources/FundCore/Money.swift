@@ -23,6 +23,13 @@ public struct Money: Hashable, Comparable, Sendable, Codable, CustomStringConver
 
     public func subtracting(_ other: Money) -> Money { Money(cents: cents - other.cents) }
 
+    /// The sum of amounts already stored (a call's grants, an envelope's calls): each is checked
+    /// on the way in, and their sums stay far below the 64-bit limit, which would stop the
+    /// program rather than wrap.
+    public static func total(_ amounts: some Sequence<Money>) -> Money {
+        Money(cents: amounts.reduce(0) { $0 + $1.cents })
+    }
+
     /// "1500000.00": what CSV files, JSON and the CLI print.
     public var description: String { plain }
 

@@ -63,7 +63,7 @@ public enum ReviewSheet {
             if !final && !["", "no", "false", "0", "non"].contains(finalText) {
                 rowIssues.append("column final: write yes or no")
             }
-            rowIssues += ReviewValidation.issues(scores: scores, grid: grid, final: final).map {
+            rowIssues += ReviewValidation.issues(scores: scores, comments: comments, grid: grid, final: final).map {
                 "column \($0.field): \($0.reason)"
             }
             if rowIssues.isEmpty {

@@ -146,27 +146,16 @@ public enum Scoring {
     public static func score(
         submissionId: Int64, reviews: [ReviewScores], grid: ScoringGrid, required: Int
     ) -> SubmissionScore {
-        var tallies: [String: CriterionTally] = [:]
-        for criterion in grid.criteria {
+        let tallies = grid.criteria.map { criterion -> CriterionTally? in
             let values = reviews.compactMap { $0.thousandths[criterion.key] }
-            if !values.isEmpty {
-                tallies[criterion.key] = CriterionTally(sumThousandths: values.reduce(0, +), count: values.count)
-            }
+            return values.isEmpty ? nil : CriterionTally(sumThousandths: values.reduce(0, +), count: values.count)
         }
         return score(
             submissionId: submissionId, tallies: tallies, finalReviews: reviews.count, grid: grid, required: required)
     }
 
-    /// The same from sums the database computed: exact, and without moving every review.
-    public static func score(
-        submissionId: Int64, tallies: [String: CriterionTally], finalReviews: Int, grid: ScoringGrid, required: Int
-    ) -> SubmissionScore {
-        score(
-            submissionId: submissionId, tallies: grid.criteria.map { tallies[$0.key] }, finalReviews: finalReviews,
-            grid: grid, required: required)
-    }
-
-    /// The same with one tally per criterion of the grid, in its order (nil: no score).
+    /// The same from sums the database computed, one tally per criterion of the grid in its
+    /// order (nil: no score): exact, and without moving every review.
     public static func score(
         submissionId: Int64, tallies: [CriterionTally?], finalReviews: Int, grid: ScoringGrid, required: Int
     ) -> SubmissionScore {
@@ -272,8 +261,12 @@ public enum Scoring {
 /// Checks a reviewer's scores against the grid before anything is stored.
 public enum ReviewValidation {
     /// - Parameter final: a final review must score every criterion; a draft may be partial.
-    public static func issues(scores: [String: Double], grid: ScoringGrid, final: Bool) -> [FieldIssue] {
-        var issues: [FieldIssue] = []
+    public static func issues(
+        scores: [String: Double], comments: [String: String] = [:], grid: ScoringGrid, final: Bool
+    ) -> [FieldIssue] {
+        var issues = comments.keys.sorted().compactMap { key in
+            FieldIssue.nulCharacter(in: comments[key]!, field: "comments.\(key)")
+        }
         let criteria = Dictionary(uniqueKeysWithValues: grid.criteria.map { ($0.key, $0) })
         for key in scores.keys.sorted() where criteria[key] == nil {
             issues.append(

@@ -129,13 +129,12 @@ public enum SubmissionValidation {
             issues.append(
                 FieldIssue(field: "contact.email", reason: "\"\(content.contactEmail)\" is not an email address"))
         }
-        // PostgreSQL's text cannot hold a NUL character: refused here with the field, not there as a 500.
-        for (field, text) in [
-            ("title", content.title), ("summary", content.summary), ("contact.name", content.contactName),
-            ("contact.email", content.contactEmail),
-        ] where text.unicodeScalars.contains("\u{0}") {
-            issues.append(FieldIssue(field: field, reason: "the text contains a NUL character (\\u0000); remove it"))
-        }
+        issues += [
+            FieldIssue.nulCharacter(in: content.title, field: "title"),
+            FieldIssue.nulCharacter(in: content.summary, field: "summary"),
+            FieldIssue.nulCharacter(in: content.contactName, field: "contact.name"),
+            FieldIssue.nulCharacter(in: content.contactEmail, field: "contact.email"),
+        ].compactMap { $0 }
         return issues
     }
 

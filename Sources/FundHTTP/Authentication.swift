@@ -28,5 +28,5 @@ extension TokenRepository {
 
 extension Applicant {
     /// Who the audit trail records for this request's changes.
-    var actor: String { "organisation-token:\(tokenId)" }
+    var actor: String { AuditActor.organisationToken(tokenId) }
 }

@@ -56,7 +56,7 @@ struct ReviewsController {
         if view.final { throw FundError.reviewFinal(assignmentId: assignmentId) }
         try await reviews.save(
             assignmentId: assignmentId, reviewerId: reviewerId, scores: scores, comments: comments, final: final,
-            grid: call.grid, actor: "reviewer-token:\(tokenId)")
+            grid: call.grid, actor: AuditActor.reviewerToken(tokenId))
         guard let saved = try await reviews.assignments(reviewerId: reviewerId, assignmentId: assignmentId).first else {
             throw FundError.notFound(kind: "assignment", reference: String(assignmentId))
         }
@@ -101,12 +101,7 @@ struct ReviewsController {
         if let raw = object["comments"] {
             if let dictionary = raw as? [String: Any] {
                 for (key, value) in dictionary {
-                    if let text = value as? String, text.unicodeScalars.contains("\u{0}") {
-                        // PostgreSQL's JSON cannot hold a NUL character.
-                        issues.append(
-                            FieldIssue(
-                                field: "comments.\(key)", reason: "contains a NUL character (\\u0000); remove it"))
-                    } else if let text = value as? String {
+                    if let text = value as? String {
                         comments[key] = text
                     } else {
                         issues.append(FieldIssue(field: "comments.\(key)", reason: "must be a string"))

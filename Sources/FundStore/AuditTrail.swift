@@ -18,6 +18,14 @@ public struct AuditEvent: Sendable, Equatable {
     public let after: String?
 }
 
+/// Who the audit trail names for a change (the `cfund.actor` setting); plain SQL, which sets
+/// none, is recorded as `sql:` and the database role.
+public enum AuditActor {
+    public static func cli(user: String) -> String { "cli:" + user }
+    public static func organisationToken(_ id: Int64) -> String { "organisation-token:\(id)" }
+    public static func reviewerToken(_ id: Int64) -> String { "reviewer-token:\(id)" }
+}
+
 /// What `cfund audit verify` found.
 public struct AuditVerification: Sendable, Equatable {
     /// The first event whose link does not hold, and why.
@@ -116,19 +124,13 @@ public struct AuditTrail: Sendable {
             ORDER BY id
             LIMIT \(limit.map(Int64.init))
             """
-        do {
-            for try await (id, seq, occurredAt, actor, action, target, call, before, after)
-                in try await database
-                .client.query(query, logger: database.logger).decode(
-                    (Int64, Int64?, Date, String, String, String, Int64?, String?, String?).self)
-            {
-                try body(
-                    AuditEvent(
-                        id: id, seq: seq, occurredAt: occurredAt, actor: actor, action: action, target: target,
-                        callId: call, before: before, after: after))
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        try await database.forEachRow(query) { row in
+            let (id, seq, occurredAt, actor, action, target, call, before, after) = try row.decode(
+                (Int64, Int64?, Date, String, String, String, Int64?, String?, String?).self)
+            try body(
+                AuditEvent(
+                    id: id, seq: seq, occurredAt: occurredAt, actor: actor, action: action, target: target,
+                    callId: call, before: before, after: after))
         }
     }
 
@@ -141,20 +143,13 @@ public struct AuditTrail: Sendable {
             SELECT e.seq, e.id, audit_event_text(e), e.prev_hash, e.hash
             FROM audit_events e WHERE e.seq IS NOT NULL ORDER BY e.seq
             """
-        do {
-            for try await (seq, id, content, prevHash, hash) in try await database.client.query(
-                query, logger: database.logger
-            ).decode((Int64, Int64, String, Data, Data).self) {
-                check.add(seq: seq, eventId: id, content: content, prevHash: Array(prevHash), hash: Array(hash))
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        try await database.forEachRow(query) { row in
+            let (seq, id, content, prevHash, hash) = try row.decode((Int64, Int64, String, Data, Data).self)
+            check.add(seq: seq, eventId: id, content: content, prevHash: Array(prevHash), hash: Array(hash))
         }
         let head = try await database.query("SELECT seq, hash FROM audit_chain").first?.decode((Int64, Data).self)
         check.finish(headSeq: head?.0 ?? 0, headHash: head.map { Array($0.1) } ?? AuditChainCheck.genesis)
-        let headHash = (head.map { Array($0.1) } ?? AuditChainCheck.genesis).map { byte in
-            (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        let headHash = Digest.hex(head.map { Array($0.1) } ?? AuditChainCheck.genesis)
         return AuditVerification(
             sealedNow: sealedNow, checked: check.checked, headSeq: head?.0 ?? 0, headHash: headHash,
             firstBreak: check.firstBreak)

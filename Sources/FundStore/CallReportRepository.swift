@@ -11,32 +11,29 @@ public struct CallReportRepository: Sendable {
     }
 
     public func page(call: Call) async throws -> CallReportPage {
-        let runs = try await database.query(
-            "SELECT id, policy FROM allocation_runs WHERE call_id = \(call.id) AND superseded_at IS NULL")
-        guard let (runId, policy) = try runs.first?.decode((Int64, String).self) else {
-            throw FundError.validation([
-                FieldIssue(
-                    field: "call", reason: "\"\(call.title)\" has no committed decision; run cfund allocate --commit")
-            ])
-        }
+        let reports = ReportRepository(database)
+        let (runId, policy) = try await reports.standingDecision(of: call)
         var reasons: [Int64: String] = [:]
         var declined: Set<Int64> = []
-        for (submission, planned, reason, current, statusReasons) in try await database.query(
+        // Declined: the decision's grant to it was declined and nothing replaced it.
+        for (submission, planned, reason, current, statusReasons, wasDeclined) in try await database.query(
             """
-            SELECT l.submission_id, l.status, l.reason, s.status, s.status_reasons
+            SELECT l.submission_id, l.status, l.reason, s.status, s.status_reasons,
+                   EXISTS (SELECT 1 FROM grants g WHERE g.run_id = l.run_id AND g.submission_id = s.id
+                           AND g.status = 'declined')
+                   AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.run_id = l.run_id AND g.submission_id = s.id
+                                   AND g.status = 'active')
             FROM allocation_lines l JOIN submissions s ON s.id = l.submission_id WHERE l.run_id = \(runId)
             """
-        ).decode((Int64, String, String, String, [String]).self) {
-            if current == "rejected" && statusReasons.contains(where: { $0.hasPrefix("declined the grant") }) {
-                declined.insert(submission)
-            }
+        ).decode((Int64, String, String, String, [String], Bool).self) {
+            if wasDeclined { declined.insert(submission) }
             reasons[submission] = Self.reason(
                 planned: planned, planReason: reason, current: current, statusReasons: statusReasons)
         }
         let normalised = Normalisation.apply(
             try await ReviewRepository(database).finalReviews(callId: call.id), grid: call.grid)
         var lines: [CallReportPage.Line] = []
-        _ = try await ReportRepository(database).streamAllocations(call: call) { row in
+        _ = try await reports.streamAllocations(call: call, decision: runId) { row in
             lines.append(
                 CallReportPage.Line(
                     position: row.position, submissionId: row.submissionId, organisation: row.organisation,
@@ -48,7 +45,7 @@ public struct CallReportRepository: Sendable {
         let names = Dictionary(
             uniqueKeysWithValues: try await ReviewerRepository(database).list().map { ($0.id, $0.name) })
         let envelope = try await EnvelopeRepository(database).find(String(call.envelopeId))
-        let figures = try await ReportRepository(database).envelope(call.envelopeId).first { $0.callId == call.id }
+        let figures = try await reports.envelope(call.envelopeId).first { $0.callId == call.id }
         return CallReportPage(
             callTitle: call.title, envelopeName: envelope.envelope.name, envelopeTotal: envelope.balance.total,
             otherCalls: envelope.balance.reserved.subtracting(call.budget), budget: call.budget,

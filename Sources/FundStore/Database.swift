@@ -89,6 +89,21 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs one query and hands each row to `body` as PostgreSQL sends it, so memory stays flat
+    /// however many rows come back (exports, ranking, verification); refusals come out as
+    /// domain errors, as from `query(_:)`, and `body`'s own errors pass through.
+    public func forEachRow(
+        _ query: PostgresQuery, file: String = #fileID, line: Int = #line, _ body: (PostgresRow) throws -> Void
+    ) async throws {
+        do {
+            for try await row in try await client.query(query, logger: logger, file: file, line: line) {
+                try body(row)
+            }
+        } catch {
+            throw Self.domainError(error)
+        }
+    }
+
     /// Runs one statement whose changes the audit trail records as `actor`'s (an API token,
     /// say): in a transaction that sets `cfund.actor` first. Without an actor, as `query(_:)`.
     @discardableResult

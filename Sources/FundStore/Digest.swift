@@ -4,7 +4,12 @@ import Foundation
 /// SHA-256 as lowercase hex: token hashes, receipts and request fingerprints.
 public enum Digest {
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
+        hex(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    /// Bytes as lowercase hex, two digits each.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

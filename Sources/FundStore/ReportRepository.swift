@@ -39,19 +39,27 @@ public struct ReportRepository: Sendable {
         self.database = database
     }
 
-    /// Streams the standing decision's lines in their order, each with its scores; returns the
-    /// decision's id.
-    public func streamAllocations(
-        call: Call, _ body: (AllocationReportRow) throws -> Void
-    ) async throws -> Int64 {
+    /// The call's standing decision: its id and policy. Refused when there is none, since every
+    /// report of a decision needs one.
+    public func standingDecision(of call: Call) async throws -> (id: Int64, policy: String) {
         let runs = try await database.query(
-            "SELECT id FROM allocation_runs WHERE call_id = \(call.id) AND superseded_at IS NULL")
-        guard let runId = try runs.first?.decode(Int64.self) else {
+            "SELECT id, policy FROM allocation_runs WHERE call_id = \(call.id) AND superseded_at IS NULL")
+        guard let run = try runs.first?.decode((Int64, String).self) else {
             throw FundError.validation([
                 FieldIssue(
                     field: "call", reason: "\"\(call.title)\" has no committed decision; run cfund allocate --commit")
             ])
         }
+        return run
+    }
+
+    /// Streams the standing decision's lines in their order, each with its scores; returns the
+    /// decision's id. A caller that already looked the decision up passes it.
+    public func streamAllocations(
+        call: Call, decision: Int64? = nil, _ body: (AllocationReportRow) throws -> Void
+    ) async throws -> Int64 {
+        let runId: Int64
+        if let decision { runId = decision } else { runId = try await standingDecision(of: call).id }
         // $1 is the run, $2 the call; the criterion keys follow.
         var query = PostgresQuery(unsafeSQL: "")
         try query.binds.append(runId, context: .default)
@@ -69,19 +77,8 @@ public struct ReportRepository: Sendable {
             WHERE l.run_id = $1
             ORDER BY l.position
             """
-        do {
-            try await stream(query, call: call, runId: runId, body)
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
-        }
-        return runId
-    }
-
-    private func stream(
-        _ query: PostgresQuery, call: Call, runId: Int64, _ body: (AllocationReportRow) throws -> Void
-    ) async throws {
         let grid = Scoring.PreparedGrid(call.grid)
-        for try await row in try await database.client.query(query, logger: database.logger) {
+        try await database.forEachRow(query) { row in
             let cells = Array(row)
             // t.* starts at column 10 with its submission_id; the tally proper at 11.
             let (final, tallies) = try ReviewRepository.tallies(cells, from: 11, grid: call.grid)
@@ -98,6 +95,7 @@ public struct ReportRepository: Sendable {
                         required: call.reviewsPerSubmission),
                     decisionId: runId))
         }
+        return runId
     }
 
     /// Streams every review of a call (draft and final) with its scores and comments.
@@ -114,20 +112,16 @@ public struct ReportRepository: Sendable {
             WHERE a.call_id = \(call.id)
             ORDER BY s.id, v.name, a.id
             """
-        do {
-            for try await (assignment, submission, organisation, title, reviewer, final, scores, comments)
-                in try await database.client.query(query, logger: database.logger).decode(
-                    (Int64, Int64, String, String, String, Bool, String, String).self)
-            {
-                try body(
-                    (
-                        assignment, submission, organisation, title, reviewer, final,
-                        try JSONDecoder().decode([String: Int64].self, from: Data(scores.utf8)),
-                        try JSONDecoder().decode([String: String].self, from: Data(comments.utf8))
-                    ))
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        let decoder = JSONDecoder()
+        try await database.forEachRow(query) { row in
+            let (assignment, submission, organisation, title, reviewer, final, scores, comments) = try row.decode(
+                (Int64, Int64, String, String, String, Bool, String, String).self)
+            try body(
+                (
+                    assignment, submission, organisation, title, reviewer, final,
+                    try decoder.decode([String: Int64].self, from: Data(scores.utf8)),
+                    try decoder.decode([String: String].self, from: Data(comments.utf8))
+                ))
         }
     }
 

@@ -158,16 +158,12 @@ public struct ReviewRepository: Sendable {
         query.sql = try Self.tallySQL(grid: grid, callParameter: 1, binds: &query.binds)
         let prepared = Scoring.PreparedGrid(grid)
         var scores: [Int64: SubmissionScore] = [:]
-        do {
-            for try await row in try await database.client.query(query, logger: database.logger) {
-                let cells = Array(row)
-                let submission = try cells[0].decode(Int64.self)
-                let (final, tallies) = try Self.tallies(cells, from: 1, grid: grid)
-                scores[submission] = Scoring.score(
-                    submissionId: submission, tallies: tallies, finalReviews: final, grid: prepared, required: required)
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        try await database.forEachRow(query) { row in
+            let cells = Array(row)
+            let submission = try cells[0].decode(Int64.self)
+            let (final, tallies) = try Self.tallies(cells, from: 1, grid: grid)
+            scores[submission] = Scoring.score(
+                submissionId: submission, tallies: tallies, finalReviews: final, grid: prepared, required: required)
         }
         return scores
     }
@@ -273,7 +269,7 @@ public struct ReviewRepository: Sendable {
         assignmentId: Int64, reviewerId: Int64, scores: [String: Double], comments: [String: String], final: Bool,
         grid: ScoringGrid, actor: String? = nil
     ) async throws {
-        let issues = ReviewValidation.issues(scores: scores, grid: grid, final: final)
+        let issues = ReviewValidation.issues(scores: scores, comments: comments, grid: grid, final: final)
         guard issues.isEmpty else { throw FundError.validation(issues) }
         let thousandths = String(
             decoding: try JSONEncoder.sorted.encode(scores.mapValues { Int64(($0 * 1000).rounded()) }), as: UTF8.self)

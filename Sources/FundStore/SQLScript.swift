@@ -21,6 +21,27 @@ public enum SQLScript {
             current.append(contentsOf: characters[index..<min(index + count, characters.count)])
             index += count
         }
+        /// A 'string' or "identifier" from its opening quote: a doubled quote stays inside, and
+        /// so does a backslashed character in an E'' string.
+        func consumeQuoted(backslashEscapes: Bool) {
+            let quote = characters[index]
+            hasCode = true
+            consume(count: 1)
+            while index < characters.count {
+                if backslashEscapes && characters[index] == "\\" {
+                    consume(count: 2)
+                } else if characters[index] == quote {
+                    if character(at: 1) == quote {
+                        consume(count: 2)
+                    } else {
+                        consume(count: 1)
+                        break
+                    }
+                } else {
+                    consume(count: 1)
+                }
+            }
+        }
 
         while index < characters.count {
             let c = characters[index]
@@ -45,37 +66,9 @@ public enum SQLScript {
                     && (index < 2
                         || !(characters[index - 2].isLetter || characters[index - 2].isNumber
                             || characters[index - 2] == "_"))
-                hasCode = true
-                consume(count: 1)
-                while index < characters.count {
-                    if backslashEscapes && characters[index] == "\\" {
-                        consume(count: 2)
-                    } else if characters[index] == "'" {
-                        if character(at: 1) == "'" {
-                            consume(count: 2)
-                        } else {
-                            consume(count: 1)
-                            break
-                        }
-                    } else {
-                        consume(count: 1)
-                    }
-                }
+                consumeQuoted(backslashEscapes: backslashEscapes)
             } else if c == "\"" {
-                hasCode = true
-                consume(count: 1)
-                while index < characters.count {
-                    if characters[index] == "\"" {
-                        if character(at: 1) == "\"" {
-                            consume(count: 2)
-                        } else {
-                            consume(count: 1)
-                            break
-                        }
-                    } else {
-                        consume(count: 1)
-                    }
-                }
+                consumeQuoted(backslashEscapes: false)
             } else if c == "$", let tag = dollarTag(in: characters, at: index) {
                 hasCode = true
                 consume(count: tag.count)

@@ -167,20 +167,14 @@ public struct SubmissionRepository: Sendable {
             ORDER BY s.first_received_at, s.id
             """
         var summaries: [SubmissionSummary] = []
-        do {
-            for try await (id, organisationId, organisation, title, requested, version, receivedAt, status)
-                in try await database.client.query(query, logger: database.logger).decode(
-                    (Int64, Int64, String, String, Int64, Int, Date, String).self)
-            {
-                summaries.append(
-                    SubmissionSummary(
-                        id: id, organisationId: organisationId, organisation: organisation, title: title,
-                        requested: Money(cents: requested),
-                        version: version, receivedAt: receivedAt,
-                        status: SubmissionStatus(rawValue: status) ?? .submitted))
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        try await database.forEachRow(query) { row in
+            let (id, organisationId, organisation, title, requested, version, receivedAt, status) = try row.decode(
+                (Int64, Int64, String, String, Int64, Int, Date, String).self)
+            summaries.append(
+                SubmissionSummary(
+                    id: id, organisationId: organisationId, organisation: organisation, title: title,
+                    requested: Money(cents: requested), version: version, receivedAt: receivedAt,
+                    status: SubmissionStatus(rawValue: status) ?? .submitted))
         }
         return summaries
     }
@@ -202,17 +196,13 @@ public struct SubmissionRepository: Sendable {
             WHERE call_id = \(callId) ORDER BY first_received_at, id
             """
         var facts: [FundingFacts] = []
-        do {
-            for try await (id, organisationId, requested, receivedAt, status) in try await database.client.query(
-                query, logger: database.logger
-            ).decode((Int64, Int64, Int64, Date, String).self) {
-                facts.append(
-                    FundingFacts(
-                        id: id, organisationId: organisationId, requested: Money(cents: requested),
-                        receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
-            }
-        } catch let error as PSQLError {
-            throw Database.domainError(error)
+        try await database.forEachRow(query) { row in
+            let (id, organisationId, requested, receivedAt, status) = try row.decode(
+                (Int64, Int64, Int64, Date, String).self)
+            facts.append(
+                FundingFacts(
+                    id: id, organisationId: organisationId, requested: Money(cents: requested),
+                    receivedAt: receivedAt, status: SubmissionStatus(rawValue: status) ?? .submitted))
         }
         return facts
     }

@@ -254,3 +254,22 @@ enum ScoringGridFixtures {
         ],
         overallThreshold: 50)
 }
+
+@Suite("Review sheets")
+struct ReviewSheetTests {
+    static let grid = ScoringGrid(
+        criteria: [Criterion(key: "impact", name: "Impact", weight: 1)], overallThreshold: 0)
+
+    @Test func aCommentWithANulCharacterIsRefusedWithItsLine() {
+        let sheet =
+            CSV.line(ReviewSheet.header(grid: Self.grid))
+            + CSV.line(["1", "10", "Org", "Title", "a@example.org", "4", "fine", "yes"])
+            + CSV.line(["2", "11", "Org", "Title", "a@example.org", "4", "bad\u{0}text", "yes"])
+        #expect {
+            try ReviewSheet.parse(sheet, grid: Self.grid)
+        } throws: { error in
+            guard case .importRejected(let issues) = error as? FundError else { return false }
+            return issues.count == 1 && issues[0].line == 3 && issues[0].reason.contains("NUL character")
+        }
+    }
+}

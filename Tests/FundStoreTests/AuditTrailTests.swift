@@ -115,6 +115,21 @@ struct AuditTrailTests {
             let target = try await database.count(
                 "SELECT count(*)::bigint FROM audit_events WHERE target = 'allocation:\(runId)'")
             #expect(target == 1)
+            // Creations recorded by the statement-level triggers, one event per row.
+            #expect(
+                try await database.count(
+                    "SELECT count(*)::bigint FROM audit_events WHERE action = 'assignment.create' AND call_id = \(call)"
+                )
+                    == 3)
+
+            // A decline and the promotion it allows, each recorded as what it is.
+            let allocations = AllocationRepository(database)
+            let declined = try await allocations.decline(
+                grantId: try await allocations.grants(callId: call)[0].id, reason: "no co-financing")
+            let promoted = try await allocations.promote(callId: call)
+            #expect(promoted.count == 1)
+            #expect(try await Self.actions(database, target: "grant:\(declined.id)").last?.0 == "grant.decline")
+            #expect(try await Self.actions(database, target: "grant:\(promoted[0].id)").map(\.0) == ["grant.promote"])
 
             let submission = funded[0].submissionId
             try await database.query("UPDATE submissions SET title = 'Edited behind the API' WHERE id = \(submission)")

@@ -45,9 +45,9 @@ struct DatabaseOptions: ParsableArguments {
     /// The operating-system user running the command, as the audit trail names it.
     static var actor: String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
-            return "cli:" + String(cString: name)
+            return AuditActor.cli(user: String(cString: name))
         }
-        return "cli:uid-\(geteuid())"
+        return AuditActor.cli(user: "uid-\(geteuid())")
     }
 }
 
@@ -70,4 +70,20 @@ func parseOption<T>(_ option: String, _ text: String, _ parse: (String) throws(F
     } catch {
         throw ValidationError("--\(option): \(error.description)")
     }
+}
+
+/// A file a command imports, as UTF-8 text; the errors say what to do about it.
+func readTextFile(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw FundError.validation([
+            FieldIssue(field: path, reason: "the file cannot be read; check the path and that you may read it")
+        ])
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw FundError.validation([
+            FieldIssue(
+                field: path, reason: "the file is not UTF-8 text; save it as UTF-8 (\"CSV UTF-8\" in a spreadsheet)")
+        ])
+    }
+    return text
 }

@@ -95,13 +95,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         @Argument(help: "The CSV file.") var file: String
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw FundError.validation([FieldIssue(field: file, reason: "the file cannot be read")])
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw FundError.validation([FieldIssue(field: file, reason: "the file is not UTF-8 text")])
-            }
-            let entries = try OrganisationImport.parse(text)
+            let entries = try OrganisationImport.parse(try readTextFile(file))
             let summary = try await database.withDatabase { database in
                 try await ProgressLine.during("Importing \(entries.count) entries") {
                     try await OrganisationRepository(database).importEntries(entries)

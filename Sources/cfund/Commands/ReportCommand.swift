@@ -140,8 +140,8 @@ struct ReportCommand: AsyncParsableCommand {
 
         /// The report as text in `format`; the demo writes its file with it.
         static func render(summary: EnvelopeSummary, rows: [EnvelopeReportRow], format: OutputFormat) -> String {
-            let granted = rows.reduce(Money.zero) { (try? $0.adding($1.granted)) ?? $0 }
-            let budgets = rows.reduce(Money.zero) { (try? $0.adding($1.budget)) ?? $0 }
+            let granted = Money.total(rows.map(\.granted))
+            let budgets = Money.total(rows.map(\.budget))
             let unspent = summary.balance.total.subtracting(granted)
             let listing = Listing(
                 columns: ["call", "title", "status", "budget", "granted", "remaining", "reserve list", "returned"],

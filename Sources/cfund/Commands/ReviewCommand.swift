@@ -149,10 +149,7 @@ struct ReviewCommand: AsyncParsableCommand {
         @Argument(help: "The filled-in sheet (CSV).") var file: String
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
-            else {
-                throw FundError.validation([FieldIssue(field: file, reason: "the file cannot be read as UTF-8 text")])
-            }
+            let text = try readTextFile(file)
             let reference = call
             let imported = try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)

@@ -1,4 +1,5 @@
 import Foundation
+import FundCore
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -14,6 +15,18 @@ struct DemoClient: Sendable {
 
         var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+
+        /// The reply, if the API answered `expected` as every run of the demo does; `step`
+        /// names what was tried.
+        @discardableResult
+        func expect(_ expected: Int, _ step: String) throws -> Reply {
+            guard status == expected else {
+                throw FundError.database(
+                    "The demo's \(step) got \(status) instead of \(expected) (\(body)). The demo's steps are fixed, "
+                        + "so this is a fault in cfund: report this message.")
+            }
+            return self
         }
     }
 

@@ -157,10 +157,7 @@ struct DemoRound: Sendable {
             let reply = try await client.send(
                 "POST", "v1/calls/\(call.id)/submissions", token: tokenOf[project.capital]!, json: project.body,
                 idempotencyKey: "demo-\(index)")
-            guard reply.status == 201, let id = reply.json["id"] as? Int else {
-                throw FundError.database("The demo's submission \(index) was refused: \(reply.status) \(reply.body)")
-            }
-            ids[index] = Int64(id)
+            ids[index] = Int64(try reply.expect(201, "submission \(index)").json["id"] as? Int ?? 0)
             summary.received += 1
             progress.advance()
         }
@@ -173,8 +170,9 @@ struct DemoRound: Sendable {
         let retry = try await client.send(
             "POST", "v1/calls/\(call.id)/submissions", token: tokenOf[first.capital]!, json: first.body,
             idempotencyKey: "demo-0")
-        guard retry.status == 200, retry.json["id"] as? Int == Int(ids[0]!) else {
-            throw FundError.database("The demo's retry was not replayed: \(retry.status) \(retry.body)")
+        guard try retry.expect(200, "retry").json["id"] as? Int == Int(ids[0]!) else {
+            throw FundError.database(
+                "The demo's retry made a second submission (\(retry.body)); this is a fault in cfund: report it.")
         }
         summary.replayed += 1
         narrator.step(
@@ -188,9 +186,7 @@ struct DemoRound: Sendable {
             ambitions: original.ambitions, quality: original.quality)
         let amend = try await client.send(
             "PUT", "v1/submissions/\(ids[amendedIndex]!)", token: tokenOf["Lyon"]!, json: revised.body)
-        guard amend.status == 200 else {
-            throw FundError.database("The demo's amendment was refused: \(amend.status) \(amend.body)")
-        }
+        try amend.expect(200, "amendment")
         summary.amended += 1
         narrator.step(
             "Amended submission \(ids[amendedIndex]!) (PUT): version \(amend.json["version"] as? Int ?? 0), "
@@ -199,9 +195,7 @@ struct DemoRound: Sendable {
         let withdrawnIndex = DemoCast.projects.lastIndex { $0.capital == "Nantes" }!
         let withdraw = try await client.send(
             "DELETE", "v1/submissions/\(ids[withdrawnIndex]!)", token: tokenOf["Nantes"]!)
-        guard withdraw.status == 200 else {
-            throw FundError.database("The demo's withdrawal was refused: \(withdraw.status) \(withdraw.body)")
-        }
+        try withdraw.expect(200, "withdrawal")
         summary.withdrawn += 1
         narrator.step("Withdrew submission \(ids[withdrawnIndex]!) (DELETE): French Tech Nantes keeps one project")
 
@@ -210,18 +204,14 @@ struct DemoRound: Sendable {
             totalCostCents: 6_000_000, ambitions: ["talents_and_territories"], quality: 3)
         let refused = try await client.send(
             "POST", "v1/calls/\(call.id)/submissions", token: tokenOf["Normandie"]!, json: normandie.body)
-        guard refused.status == 403 else {
-            throw FundError.database("The demo's ineligible submission was not refused: \(refused.status)")
-        }
+        try refused.expect(403, "ineligible submission")
         summary.refusedIneligible += 1
         narrator.step("French Tech Normandie refused, 403: \(refused.json["detail"] as? String ?? "")")
 
         try await clock.set(call.closesAt)
         let lateReply = try await client.send(
             "POST", "v1/calls/\(call.id)/submissions", token: tokenOf["Toulouse"]!, json: DemoCast.projects[late].body)
-        guard lateReply.status == 409 else {
-            throw FundError.database("The demo's late submission was not refused: \(lateReply.status)")
-        }
+        try lateReply.expect(409, "late submission")
         summary.refusedLate += 1
         narrator.step(
             "Clock moved to \(LocalTime.format(call.closesAt, in: Self.paris, milliseconds: true)), the first "
@@ -286,9 +276,7 @@ struct DemoRound: Sendable {
                     "final": .bool(true),
                 ]).rendered
                 let saved = try await client.send("PUT", "v1/reviews/\(assignmentId)", token: token, json: body)
-                guard saved.status == 200 else {
-                    throw FundError.database("The demo's review was refused: \(saved.status) \(saved.body)")
-                }
+                try saved.expect(200, "review")
                 throughAPI += 1
                 progress.advance()
             }
@@ -394,10 +382,10 @@ struct DemoRound: Sendable {
 
         let after = try await AllocationRepository(database).grants(callId: call.id).filter { $0.status == "active" }
         summary.funded = after.count
-        summary.granted = Money(cents: after.reduce(0) { $0 + $1.amount.cents })
+        summary.granted = Money.total(after.map(\.amount))
         let reserve = try await SubmissionRepository(database).list(callId: call.id).filter { $0.status == .reserve }
         summary.reserve = reserve.count
-        summary.reserveTotal = Money(cents: reserve.reduce(0) { $0 + $1.requested.cents })
+        summary.reserveTotal = Money.total(reserve.map(\.requested))
     }
 
     // MARK: - Reports
@@ -431,7 +419,7 @@ struct DemoRound: Sendable {
         summary.files.append("summary.html")
         summary.envelopeName = envelope.envelope.name
         summary.envelopeTotal = envelope.balance.total
-        summary.envelopeGranted = Money(cents: rows.reduce(0) { $0 + $1.granted.cents })
+        summary.envelopeGranted = Money.total(rows.map(\.granted))
         narrator.step(
             "Wrote the allocations report (CSV, Excel-friendly CSV, JSON), the envelope report, the reviews "
                 + "export and summary.html to \(folder.lastPathComponent)/")
