@@ -43,13 +43,12 @@ public struct Call: Hashable, Sendable, Codable {
         self.status = status
     }
 
-    /// Everything wrong with a call as entered, one issue per field.
-    public func validate() -> [FieldIssue] {
+    /// The call with its title cleaned (see `TextRule`), and everything wrong with it as entered,
+    /// one issue per field.
+    public func validated() -> (call: Call, issues: [FieldIssue]) {
         var issues: [FieldIssue] = []
-        let length = title.trimmingWhitespace().count
-        if length < 3 || length > 200 {
-            issues.append(FieldIssue(field: "title", reason: "the title must be 3 to 200 characters"))
-        }
+        var clean = self
+        clean.title = TextRule.callTitle.check(title, into: &issues)
         if budget.cents <= 0 { issues.append(FieldIssue(field: "budget", reason: "the budget must be above zero")) }
         if closesAt <= opensAt {
             issues.append(FieldIssue(field: "closes", reason: "the call must close after it opens"))
@@ -63,7 +62,7 @@ public struct Call: Hashable, Sendable, Codable {
         if let cap = rules.maxRequest, cap > budget {
             issues.append(FieldIssue(field: "max-request", reason: "the cap per project exceeds the call's budget"))
         }
-        return issues + rules.validate() + grid.validate()
+        return (clean, issues + rules.validate() + grid.validate())
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")! }

@@ -12,11 +12,13 @@ public struct Envelope: Hashable, Sendable, Codable {
         self.validity = validity
     }
 
-    public static func validate(name: String, amount: Money) -> [FieldIssue] {
+    /// The envelope with its name cleaned (see `TextRule`), and what is wrong with it.
+    public func validated() -> (envelope: Envelope, issues: [FieldIssue]) {
         var issues: [FieldIssue] = []
-        if name.trimmingWhitespace().isEmpty { issues.append(FieldIssue(field: "name", reason: "the name is empty")) }
+        var clean = self
+        clean.name = TextRule.envelopeName.check(name, into: &issues)
         if amount.cents <= 0 { issues.append(FieldIssue(field: "amount", reason: "the amount must be above zero")) }
-        return issues
+        return (clean, issues)
     }
 }
 

@@ -1,20 +1,13 @@
 import Foundation
 
 /// One field that failed validation, named as the user typed it.
-public struct FieldIssue: Equatable, Sendable, Codable {
+public struct FieldIssue: Error, Equatable, Sendable, Codable {
     public let field: String
     public let reason: String
 
     public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
-    }
-
-    /// PostgreSQL's text and JSON cannot hold a NUL character: such text is refused with its
-    /// field before it reaches the database, which would only answer with an error of its own.
-    public static func nulCharacter(in text: String, field: String) -> FieldIssue? {
-        text.unicodeScalars.contains("\u{0}")
-            ? FieldIssue(field: field, reason: "the text contains a NUL character (\\u0000); remove it") : nil
     }
 }
 
@@ -27,6 +20,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidInstant(input: String, reason: String)
     case unknownTimeZone(String)
     case validation([FieldIssue])
+    /// The change conflicts with what is stored (a taken name, a lost race), field by field.
+    case conflict([FieldIssue])
     case notFound(kind: String, reference: String)
     case duplicate(kind: String, name: String)
     case budgetExceeded(envelope: String, requested: Money, available: Money)
@@ -60,7 +55,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\"\(input)\" is not a valid date and time: \(reason)."
         case .unknownTimeZone(let name):
             return "\"\(name)\" is not a known time zone; use an IANA name such as Europe/Paris."
-        case .validation(let issues):
+        case .validation(let issues), .conflict(let issues):
             return issues.map { "\($0.field): \($0.reason)" }.joined(separator: "; ") + "."
         case .notFound(let kind, let reference):
             return "No \(kind) \"\(reference)\" exists; \(Self.whereToLook[kind] ?? "check the id and try again")."
@@ -123,6 +118,11 @@ public struct RowIssue: Equatable, Sendable, Codable {
 }
 
 extension FundError {
+    /// That no such thing exists and where to look, for a message that already names the field.
+    public static func missing(_ kind: String) -> String {
+        "no such \(kind) exists; \(whereToLook[kind] ?? "check the id and try again")"
+    }
+
     /// Where to find the right id or name of each kind of thing.
     static let whereToLook: [String: String] = [
         "org": "list them with `cfund org list`",

@@ -62,17 +62,13 @@ public struct Organisation: Hashable, Sendable, Codable {
         self.labels = labels
     }
 
-    /// Checks what a person typed before anything is stored.
-    public static func validate(name: String, country: String) -> [FieldIssue] {
+    /// The organisation with its text cleaned (see `TextRule`), and what is wrong with it.
+    public func validated() -> (organisation: Organisation, issues: [FieldIssue]) {
         var issues: [FieldIssue] = []
-        let trimmed = name.trimmingWhitespace()
-        if trimmed.isEmpty { issues.append(FieldIssue(field: "name", reason: "the name is empty")) }
-        if trimmed.count > 200 {
-            issues.append(FieldIssue(field: "name", reason: "the name is longer than 200 characters"))
-        }
-        if country.trimmingWhitespace().isEmpty {
-            issues.append(FieldIssue(field: "country", reason: "the country is empty"))
-        }
-        return issues
+        var clean = self
+        clean.name = TextRule.organisationName.check(name, into: &issues)
+        clean.city = TextRule.city.check(city, into: &issues)
+        clean.country = TextRule.country.check(country, into: &issues)
+        return (clean, issues)
     }
 }

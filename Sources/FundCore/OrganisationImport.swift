@@ -35,10 +35,14 @@ public enum OrganisationImport {
                 )
                 continue
             }
-            let fields = record.fields.map { $0.trimmingWhitespace() }
+            var fields = record.fields.map { TextRule.clean($0) }
             var reasons: [String] = []
+            var textIssues: [FieldIssue] = []
+            for (index, rule) in [(0, TextRule.organisationName), (2, .city), (3, .country)] {
+                fields[index] = rule.check(fields[index], into: &textIssues)
+            }
+            reasons += textIssues.map { "\($0.field): \($0.reason)" }
             let name = fields[0]
-            reasons += Organisation.validate(name: name, country: fields[3]).map(\.reason)
             var kind: OrganisationKind?
             do { kind = try OrganisationKind(parsing: fields[1]) } catch {
                 reasons.append("\"\(fields[1])\" is not a kind (capital, community_fr, community_abroad)")

@@ -63,9 +63,9 @@ public enum ReviewSheet {
             if !final && !["", "no", "false", "0", "non"].contains(finalText) {
                 rowIssues.append("column final: write yes or no")
             }
-            rowIssues += ReviewValidation.issues(scores: scores, comments: comments, grid: grid, final: final).map {
-                "column \($0.field): \($0.reason)"
-            }
+            let checked = ReviewValidation.validate(scores: scores, comments: comments, grid: grid, final: final)
+            rowIssues += checked.issues.map { "column \($0.field): \($0.reason)" }
+            comments = checked.comments
             if rowIssues.isEmpty {
                 rows.append(
                     Row(

@@ -260,12 +260,16 @@ public enum Scoring {
 
 /// Checks a reviewer's scores against the grid before anything is stored.
 public enum ReviewValidation {
+    /// The comments cleaned (see `TextRule`), and every issue of the scores and comments.
     /// - Parameter final: a final review must score every criterion; a draft may be partial.
-    public static func issues(
+    public static func validate(
         scores: [String: Double], comments: [String: String] = [:], grid: ScoringGrid, final: Bool
-    ) -> [FieldIssue] {
-        var issues = comments.keys.sorted().compactMap { key in
-            FieldIssue.nulCharacter(in: comments[key]!, field: "comments.\(key)")
+    ) -> (comments: [String: String], issues: [FieldIssue]) {
+        var issues: [FieldIssue] = []
+        var clean: [String: String] = [:]
+        for key in comments.keys.sorted() {
+            let text = TextRule.comment(criterion: key).check(comments[key]!, into: &issues)
+            if !text.isEmpty { clean[key] = text }
         }
         let criteria = Dictionary(uniqueKeysWithValues: grid.criteria.map { ($0.key, $0) })
         for key in scores.keys.sorted() where criteria[key] == nil {
@@ -291,6 +295,6 @@ public enum ReviewValidation {
                     FieldIssue(field: criterion.key, reason: "\(score) is off-step; scores go by \(criterion.step)"))
             }
         }
-        return issues
+        return (clean, issues)
     }
 }

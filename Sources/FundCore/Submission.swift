@@ -96,18 +96,14 @@ public struct Submission: Hashable, Sendable {
 
 /// Checks a submission as sent, field by field, against the call's cap.
 public enum SubmissionValidation {
-    public static let titleLength = 3...200
-    public static let summaryMaximum = 5000
-
-    public static func issues(_ content: SubmissionContent, maxRequest: Money?) -> [FieldIssue] {
+    /// The content with its text cleaned (see `TextRule`), and every issue found.
+    public static func validate(_ content: SubmissionContent, maxRequest: Money?) -> (
+        content: SubmissionContent, issues: [FieldIssue]
+    ) {
         var issues: [FieldIssue] = []
-        let title = content.title.trimmingWhitespace()
-        if !titleLength.contains(title.count) {
-            issues.append(FieldIssue(field: "title", reason: "the title must be 3 to 200 characters"))
-        }
-        if content.summary.count > summaryMaximum {
-            issues.append(FieldIssue(field: "summary", reason: "the summary must be at most 5000 characters"))
-        }
+        var clean = content
+        clean.title = TextRule.submissionTitle.check(content.title, into: &issues)
+        clean.summary = TextRule.summary.check(content.summary, into: &issues)
         if content.requested.cents <= 0 {
             issues.append(FieldIssue(field: "requestedCents", reason: "the request must be above zero"))
         } else if let cap = maxRequest, content.requested > cap {
@@ -122,26 +118,22 @@ public enum SubmissionValidation {
         if content.ambitions.isEmpty {
             issues.append(FieldIssue(field: "ambitions", reason: "name at least one of the Mission's ambitions"))
         }
-        if content.contactName.trimmingWhitespace().isEmpty {
-            issues.append(FieldIssue(field: "contact.name", reason: "the contact's name is empty"))
+        clean.contactName = TextRule.contactName.check(content.contactName, into: &issues)
+        var emailIssues: [FieldIssue] = []
+        clean.contactEmail = TextRule.contactEmail.check(content.contactEmail, into: &emailIssues)
+        if emailIssues.isEmpty && !isEmailAddress(clean.contactEmail) {
+            emailIssues.append(
+                FieldIssue(field: "contact.email", reason: "\"\(clean.contactEmail)\" is not an email address"))
         }
-        if !isEmailAddress(content.contactEmail) {
-            issues.append(
-                FieldIssue(field: "contact.email", reason: "\"\(content.contactEmail)\" is not an email address"))
-        }
-        issues += [
-            FieldIssue.nulCharacter(in: content.title, field: "title"),
-            FieldIssue.nulCharacter(in: content.summary, field: "summary"),
-            FieldIssue.nulCharacter(in: content.contactName, field: "contact.name"),
-            FieldIssue.nulCharacter(in: content.contactEmail, field: "contact.email"),
-        ].compactMap { $0 }
-        return issues
+        return (clean, issues + emailIssues)
     }
 
     /// One "@", something before it, a dotted domain after it, no spaces.
     public static func isEmailAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, text.count <= 254, !text.contains(where: \.isWhitespace) else {
+        guard parts.count == 2, !parts[0].isEmpty, text.unicodeScalars.count <= 254,
+            !text.contains(where: \.isWhitespace)
+        else {
             return false
         }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)

@@ -48,6 +48,10 @@ public struct Problem: HTTPResponseError, Sendable {
             self.init(
                 status: .unprocessableContent, type: "validation", title: "Some fields are not valid",
                 detail: error.description, errors: issues)
+        case .conflict(let issues):
+            self.init(
+                status: .conflict, type: "conflict", title: "Conflict with what is stored", detail: error.description,
+                errors: issues)
         case .invalidAmount, .invalidDate, .invalidInstant, .unknownTimeZone, .importRejected:
             self.init(
                 status: .unprocessableContent, type: "validation", title: "Invalid value", detail: error.description)

@@ -75,10 +75,9 @@ enum SubmissionBody {
             title: title, summary: summary, requested: requested, totalCost: totalCost, ambitions: ambitions,
             contactName: name, contactEmail: email)
         let fieldsTyped = Set(issues.map(\.field))
-        issues += SubmissionValidation.issues(content, maxRequest: maxRequest).filter {
-            !fieldsTyped.contains($0.field)
-        }
+        let (clean, ruleIssues) = SubmissionValidation.validate(content, maxRequest: maxRequest)
+        issues += ruleIssues.filter { !fieldsTyped.contains($0.field) }
         guard issues.isEmpty else { throw FundError.validation(issues) }
-        return content
+        return clean
     }
 }

@@ -109,12 +109,10 @@ struct SubmissionsController {
 
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[Self.idempotencyKeyHeader] else { return nil }
-        guard (1...255).contains(key.count) else {
-            throw FundError.validation([
-                FieldIssue(field: "Idempotency-Key", reason: "the key must be 1 to 255 characters")
-            ])
+        switch TextRule.idempotencyKey.check(key) {
+        case .success(let clean): return clean
+        case .failure(let issue): throw FundError.validation([issue])
         }
-        return key
     }
 }
 

@@ -26,6 +26,7 @@ public struct AllocationRepository: Sendable {
     public func commit(
         callId: Int64, parameters: AllocationParameters, reason: String
     ) async throws -> (runId: Int64, plan: AllocationPlan) {
+        let reason = try TextRule.reason.cleaned(reason)
         let call = try await CallRepository(database).find(id: callId)
         guard call.status == .reviewing else {
             throw FundError.invalidTransition(call: call.title, from: call.status, to: .decided)
@@ -84,7 +85,8 @@ public struct AllocationRepository: Sendable {
     /// submissions go back to `reviewed`, and the call returns to `reviewing` for a new commit.
     /// Both runs stay on record.
     public func revise(callId: Int64, reason: String) async throws -> Int64 {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+        let reason = try TextRule.reason.cleaned(reason)
+        guard !reason.isEmpty else {
             throw FundError.validation([FieldIssue(field: "reason", reason: "say why the decision is revised")])
         }
         return try await database.transaction { connection in
@@ -117,7 +119,8 @@ public struct AllocationRepository: Sendable {
 
     /// A funded project declines (or withdraws after the decision): its money returns to the call.
     public func decline(grantId: Int64, reason: String) async throws -> GrantInfo {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+        let reason = try TextRule.reason.cleaned(reason)
+        guard !reason.isEmpty else {
             throw FundError.validation([FieldIssue(field: "reason", reason: "say why the grant is declined")])
         }
         return try await database.transaction { connection in

@@ -14,11 +14,11 @@ public struct CallRepository: Sendable {
     /// Creates a draft call, reserving its budget from its envelope.
     @discardableResult
     public func create(_ call: Call) async throws -> Int64 {
-        let issues = call.validate()
+        let (call, issues) = call.validated()
         guard issues.isEmpty else { throw FundError.validation(issues) }
         let grid = String(decoding: try JSONEncoder.sorted.encode(call.grid), as: UTF8.self)
         let rules = call.rules
-        let title = call.title.trimmingCharacters(in: .whitespaces)
+        let title = call.title
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """

@@ -131,92 +131,10 @@ public struct Database: Sendable {
         }
     }
 
-    /// Turns a PostgreSQL error into the domain error it stands for; other errors pass through.
+    /// Turns a PostgreSQL error into the domain error it stands for (`RefusalCatalogue`); other
+    /// errors pass through.
     public static func domainError(_ error: any Error) -> any Error {
-        guard let error = error as? PSQLError else { return error }
-        guard let info = error.serverInfo else {
-            return FundError.databaseUnavailable("The database connection failed (\(describe(error))); try again.")
-        }
-        let code = info[.sqlState] ?? ""
-        let message = info[.message] ?? "unknown error"
-        let detail = info[.detail]
-        switch code {
-        case "CF001":
-            // Raised by the envelope reservation trigger; DETAIL carries name|requested|available.
-            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 3, let requested = Int64(parts[1]), let available = Int64(parts[2]) {
-                return FundError.budgetExceeded(
-                    envelope: parts[0], requested: Money(cents: requested), available: Money(cents: available))
-            }
-            return FundError.database(message)
-        case "CF002":
-            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 3, let from = CallStatus(rawValue: parts[1]), let to = CallStatus(rawValue: parts[2]) {
-                return FundError.invalidTransition(call: parts[0], from: from, to: to)
-            }
-            return FundError.database(message)
-        case "CF003":
-            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 2, let status = CallStatus(rawValue: parts[1]) {
-                return FundError.frozen(call: parts[0], status: status)
-            }
-            return FundError.database(message)
-        case "CF010":
-            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            let parse = ISO8601DateFormatter()
-            parse.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if parts.count == 5, let status = CallStatus(rawValue: parts[1]), let opensAt = parse.date(from: parts[2]),
-                let closesAt = parse.date(from: parts[3])
-            {
-                return FundError.callNotOpen(
-                    call: parts[0], status: status, opensAt: opensAt, closesAt: closesAt, timeZone: parts[4])
-            }
-            return FundError.database(message)
-        case "CF011":
-            let live = detail ?? "?"
-            return FundError.notEligible(reasons: [
-                "the organisation already has \(live) live submission(s) in this call, the most it allows"
-            ])
-        case "CF030":
-            return FundError.validation([
-                FieldIssue(
-                    field: "assignment", reason: "the reviewer is conflicted with this submission's organisation")
-            ])
-        case "CF031":
-            return FundError.reviewFinal(assignmentId: Int64(detail ?? "") ?? 0)
-        case "CF040":
-            let parts = (detail ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 3, let requested = Int64(parts[1]), let available = Int64(parts[2]) {
-                return FundError.budgetExceeded(
-                    envelope: "call " + parts[0], requested: Money(cents: requested), available: Money(cents: available)
-                )
-            }
-            return FundError.database(message)
-        case "23505" where info[.constraintName] == "allocation_runs_one_decision":
-            return FundError.validation([
-                FieldIssue(field: "call", reason: "the call already has a committed decision; revise it first")
-            ])
-        case "CF050":
-            return FundError.database(
-                "The audit trail is append-only: its events cannot be changed or deleted. "
-                    + "Record a correction as a new change instead.")
-        case "CF020":
-            return FundError.idempotencyConflict(key: detail ?? "")
-        case "23505":
-            return FundError.database(
-                "That would duplicate an existing record (\(detail ?? message)); nothing was changed, use the existing one."
-            )
-        case "23514", "23503", "23502", "22001", "22003":
-            return FundError.database(
-                "The database refused the change: \(message)\(detail.map { " (\($0))" } ?? ""); "
-                    + "nothing was changed, correct the value and try again.")
-        case _ where code.hasPrefix("08") || code.hasPrefix("57P") || code.hasPrefix("53") || code == "3D000":
-            return FundError.databaseUnavailable("The database is unavailable (\(message)); try again shortly.")
-        default:
-            return FundError.database(
-                "The database refused the request: \(message) [SQLSTATE \(code)]; nothing was changed. "
-                    + "If it persists, run `cfund db status` and report this message.")
-        }
+        RefusalCatalogue.error(for: error)
     }
 
     static func describe(_ error: any Error) -> String {
@@ -242,12 +160,6 @@ extension Array where Element == PostgresRow {
     ) throws -> [(repeat each Column)] {
         try map { try $0.decode(type, file: file, line: line) }
     }
-}
-
-extension PSQLError {
-    public var sqlState: String? { serverInfo?[.sqlState] }
-    public var isUniqueViolation: Bool { sqlState == "23505" }
-    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
 }
 
 /// Runs `operation`, failing with a `FundError` when it takes longer than `seconds`.

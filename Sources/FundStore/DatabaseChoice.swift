@@ -1,6 +1,7 @@
 import Foundation
 import FundCore
 import Logging
+import PostgresNIO
 
 /// Which database a command works on: `--database-url`, else `CFUND_DATABASE_URL`, else the
 /// embedded cluster under `.cfund/` (or `CFUND_HOME`).
@@ -33,13 +34,11 @@ public enum DatabaseChoice: Sendable {
                 ).decode(Int64.self).reduce(0, +)
                 if exists == 0 {
                     do {
-                        try await database.query("CREATE DATABASE cfund")
-                    } catch {
+                        try await database.query("CREATE DATABASE cfund", mapErrors: false)
+                    } catch let error as PSQLError where ["23505", "42P04"].contains(error.sqlState) {
                         // Another cfund process created it between the check and here.
-                        guard case .database(let message) = error as? FundError,
-                            message.contains("duplicate")
-                                || message.contains("already exists")
-                        else { throw error }
+                    } catch {
+                        throw Database.domainError(error)
                     }
                 }
             }

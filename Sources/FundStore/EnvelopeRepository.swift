@@ -18,9 +18,9 @@ public struct EnvelopeRepository: Sendable {
 
     @discardableResult
     public func create(_ envelope: Envelope) async throws -> Int64 {
-        let issues = Envelope.validate(name: envelope.name, amount: envelope.amount)
+        let (envelope, issues) = envelope.validated()
         guard issues.isEmpty else { throw FundError.validation(issues) }
-        let name = envelope.name.trimmingCharacters(in: .whitespaces)
+        let name = envelope.name
         let rows = try await database.query(
             """
             INSERT INTO envelopes (name, amount_cents, valid_from, valid_to)

@@ -22,9 +22,9 @@ public struct OrganisationRepository: Sendable {
     /// Adds an organisation with its label periods; a taken name is refused.
     @discardableResult
     public func add(_ organisation: Organisation) async throws -> Int64 {
-        let issues = Organisation.validate(name: organisation.name, country: organisation.country)
+        let (organisation, issues) = organisation.validated()
         guard issues.isEmpty else { throw FundError.validation(issues) }
-        let name = organisation.name.trimmingCharacters(in: .whitespaces)
+        let name = organisation.name
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """

@@ -269,7 +269,8 @@ public struct ReviewRepository: Sendable {
         assignmentId: Int64, reviewerId: Int64, scores: [String: Double], comments: [String: String], final: Bool,
         grid: ScoringGrid, actor: String? = nil
     ) async throws {
-        let issues = ReviewValidation.issues(scores: scores, comments: comments, grid: grid, final: final)
+        let (comments, issues) = ReviewValidation.validate(
+            scores: scores, comments: comments, grid: grid, final: final)
         guard issues.isEmpty else { throw FundError.validation(issues) }
         let thousandths = String(
             decoding: try JSONEncoder.sorted.encode(scores.mapValues { Int64(($0 * 1000).rounded()) }), as: UTF8.self)
@@ -337,7 +338,8 @@ public struct ReviewRepository: Sendable {
 
     /// An admin reopens a final review so its reviewer can change it; the reason is kept.
     public func reopen(assignmentId: Int64, reason: String) async throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+        let reason = try TextRule.reason.cleaned(reason)
+        guard !reason.isEmpty else {
             throw FundError.validation([FieldIssue(field: "reason", reason: "say why the review is reopened")])
         }
         let rows = try await database.query(

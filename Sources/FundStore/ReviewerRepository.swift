@@ -22,10 +22,9 @@ public struct ReviewerRepository: Sendable {
     @discardableResult
     public func add(name: String, email: String, affiliationId: Int64?) async throws -> Int64 {
         var issues: [FieldIssue] = []
-        if name.trimmingCharacters(in: .whitespaces).isEmpty {
-            issues.append(FieldIssue(field: "name", reason: "the name is empty"))
-        }
-        if !SubmissionValidation.isEmailAddress(email) {
+        let name = TextRule.reviewerName.check(name, into: &issues)
+        let email = TextRule.reviewerEmail.check(email, into: &issues)
+        if issues.isEmpty && !SubmissionValidation.isEmailAddress(email) {
             issues.append(FieldIssue(field: "email", reason: "\"\(email)\" is not an email address"))
         }
         guard issues.isEmpty else { throw FundError.validation(issues) }
@@ -42,7 +41,8 @@ public struct ReviewerRepository: Sendable {
 
     /// Declares a conflict; returns how many of the reviewer's assignments it removed.
     public func declareConflict(reviewerId: Int64, organisationId: Int64, reason: String) async throws -> Int {
-        try await database.transaction { connection in
+        let reason = try TextRule.reason.cleaned(reason)
+        return try await database.transaction { connection in
             let before = try await connection.query(
                 "SELECT count(*)::bigint FROM assignments WHERE reviewer_id = \(reviewerId)", logger: database.logger
             ).decode(Int64.self).reduce(0, +)

@@ -43,7 +43,7 @@ struct ImportTests {
         } throws: { error in
             guard case .importRejected(let issues) = error as? FundError else { return false }
             return issues.map(\.line) == [3, 4, 5, 6, 7, 8]
-                && issues[0].reason.contains("the name is empty")
+                && issues[0].reason.contains("name: the field is empty")
                 && issues[1].reason.contains("\"planet\" is not a kind")
                 && issues[2].reason.contains("that month has 29 days")
                 && issues[3].reason.contains("expires (2023-01-01) before it is awarded")

@@ -110,7 +110,7 @@ struct RulesTests {
         let call = Call(
             envelopeId: 1, title: "X", budget: Money(cents: 0), opensAt: Date(timeIntervalSince1970: 10),
             closesAt: Date(timeIntervalSince1970: 5), timeZone: "Mars/Olympus", reviewsPerSubmission: 0)
-        let fields = Set(call.validate().map(\.field))
+        let fields = Set(call.validated().issues.map(\.field))
         #expect(fields == ["title", "budget", "closes", "time-zone", "reviews-per-submission"])
     }
 }

@@ -1,0 +1,281 @@
+import Foundation
+import FundCore
+import PostgresNIO
+
+/// A refusal PostgreSQL sent: its SQLSTATE, the constraint and table it names, and the
+/// structured DETAIL the schema's own refusals carry (a JSON object, Schema/0007).
+public struct Refusal: Sendable {
+    public let sqlState: String
+    public let constraint: String?
+    public let table: String?
+    public let column: String?
+    public let message: String
+    let detail: [String: String]
+
+    init(_ info: PSQLError.ServerInfo) {
+        sqlState = info[.sqlState] ?? ""
+        constraint = info[.constraintName]
+        table = info[.tableName]
+        column = info[.columnName]
+        message = info[.message] ?? "unknown error"
+        let object = info[.detail].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        detail = (object ?? [:]).mapValues { "\($0)" }
+    }
+
+    func text(_ key: String) -> String { detail[key] ?? "?" }
+    func cents(_ key: String) -> Money { Money(cents: Int64(detail[key] ?? "") ?? 0) }
+    func identifier(_ key: String) -> Int64 { Int64(detail[key] ?? "") ?? 0 }
+}
+
+/// Every refusal the schema can raise, and what the user is told: each custom SQLSTATE and each
+/// named constraint (CHECK, UNIQUE, FOREIGN KEY, PRIMARY KEY, unique index) maps to a domain error
+/// that becomes a 409 or a 422 naming the field, never a 500. `RefusalCatalogueTests` reads
+/// pg_catalog and fails on any constraint or code missing here, so a new migration cannot add a
+/// refusal that reaches a user as an internal error.
+public enum RefusalCatalogue {
+    typealias Mapping = @Sendable (Refusal) -> FundError
+
+    /// The schema's own SQLSTATEs, raised by its functions and triggers with a JSON DETAIL.
+    static let codes: [String: Mapping] = [
+        "CF001": { r in
+            .budgetExceeded(
+                envelope: r.text("envelope"), requested: r.cents("requestedCents"), available: r.cents("availableCents")
+            )
+        },
+        "CF002": { r in
+            .invalidTransition(
+                call: r.text("call"), from: CallStatus(rawValue: r.text("from")) ?? .draft,
+                to: CallStatus(rawValue: r.text("to")) ?? .draft)
+        },
+        "CF003": { r in .frozen(call: r.text("call"), status: CallStatus(rawValue: r.text("status")) ?? .open) },
+        "CF010": { r in
+            let parse = ISO8601DateFormatter()
+            parse.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return .callNotOpen(
+                call: r.text("call"), status: CallStatus(rawValue: r.text("status")) ?? .open,
+                opensAt: parse.date(from: r.text("opensAt")) ?? Date(timeIntervalSince1970: 0),
+                closesAt: parse.date(from: r.text("closesAt")) ?? Date(timeIntervalSince1970: 0),
+                timeZone: r.text("timeZone"))
+        },
+        "CF011": { r in
+            .notEligible(reasons: [
+                "the organisation already has \(r.text("live")) live submission(s) in this call, the most it allows"
+            ])
+        },
+        "CF012": conflicting("version", "versions go up one at a time; read the submission again and amend it"),
+        "CF013": conflicting("receivedAt", "the time of receipt must be now; send the request again"),
+        "CF020": { r in .idempotencyConflict(key: r.text("key")) },
+        "CF030": invalid("assignment", "the reviewer is conflicted with this submission's organisation"),
+        "CF031": { r in .reviewFinal(assignmentId: r.identifier("assignment")) },
+        "CF040": { r in
+            .budgetExceeded(
+                envelope: "call " + r.text("call"), requested: r.cents("requestedCents"),
+                available: r.cents("availableCents"))
+        },
+        "CF050": conflicting(
+            "audit",
+            "the audit trail is append-only: its events cannot be changed or deleted; record a correction "
+                + "as a new change instead"),
+    ]
+
+    /// Named constraints and unique indexes, by name.
+    static let constraints: [String: Mapping] = [
+        // Organisations and their labels.
+        "organisations_pkey": exists("organisation"),
+        "organisations_name_key": conflicting(
+            "name", "an organisation with this name already exists (names are unique whatever their case)"),
+        "organisations_name_text": text(.organisationName),
+        "organisations_city_text": text(.city),
+        "organisations_country_text": text(.country),
+        "organisations_kind_check": invalid("kind", "use capital, community_fr or community_abroad"),
+        "label_periods_pkey": conflicting("label_awarded", "the organisation already has a label awarded that day"),
+        "label_periods_expire_after_award": invalid("label_expires", "a label expires after it is awarded"),
+        "label_periods_organisation_id_fkey": reference("organisation", "org"),
+        // Envelopes and calls.
+        "envelopes_pkey": exists("envelope"),
+        "envelopes_name_key": conflicting("name", "an envelope with this name already exists"),
+        "envelopes_name_text": text(.envelopeName),
+        "envelopes_amount_positive": invalid("amount", "the amount must be above zero"),
+        "envelopes_reserved_not_negative": conflicting("amount", "the envelope's reservations cannot go below zero"),
+        "envelopes_reserved_within_amount": conflicting(
+            "amount", "the envelope's calls would reserve more than it holds; lower a call's budget first"),
+        "envelopes_validity_ordered": invalid("to", "the validity must end on or after its first day"),
+        "calls_pkey": exists("call"),
+        "calls_title_key": conflicting("title", "a call with this title already exists"),
+        "calls_title_text": text(.callTitle),
+        "calls_envelope_id_fkey": reference("envelope", "envelope"),
+        "calls_budget_positive": invalid("budget", "the budget must be above zero"),
+        "calls_check": invalid("max-request", "the cap per project must be above zero and within the call's budget"),
+        "calls_closes_after_opening": invalid("closes", "the call must close after it opens"),
+        "calls_allowed_kinds_check": invalid("kinds", "name at least one of capital, community_fr, community_abroad"),
+        "calls_label_window_complete": invalid("label-awarded-between", "give both ends of the label window"),
+        "calls_label_window_ordered": invalid("label-awarded-between", "the label window must end after it starts"),
+        "calls_max_submissions_per_org_check": invalid("max-submissions", "allow at least one submission"),
+        "calls_reviews_per_submission_check": invalid("reviews-per-submission", "ask for 1 to 10 reviews"),
+        "calls_policy_check": invalid("policy", "use strict, skip or partial"),
+        "calls_status_check": invalid("status", "use draft, open, closed, reviewing or decided"),
+        "calls_granted_not_negative": conflicting("budget", "a call's grants cannot add up to less than zero"),
+        "calls_granted_within_budget": conflicting(
+            "budget", "the call's grants would exceed its budget; decline a grant or revise the decision first"),
+        "simulated_clock_pkey": conflicting("clock", "the simulated clock is set once; move it instead"),
+        "simulated_clock_singleton_check": invalid("clock", "there is one simulated clock"),
+        // Intake.
+        "organisation_tokens_pkey": exists("token"),
+        "organisation_tokens_token_sha256_key": conflicting("token", "that token exists already; issue another"),
+        "organisation_tokens_token_sha256_check": invalid("token", "a token's hash is 64 hexadecimal characters"),
+        "organisation_tokens_organisation_id_fkey": reference("organisation", "org"),
+        "submissions_pkey": exists("submission"),
+        "submissions_call_id_fkey": reference("call", "call"),
+        "submissions_organisation_id_fkey": reference("organisation", "org"),
+        "submissions_idempotency_key": conflicting(
+            "Idempotency-Key", "a submission with this key is being recorded; send the same request again"),
+        "submissions_title_text": text(.submissionTitle),
+        "submissions_summary_text": text(.summary),
+        "submissions_contact_name_text": text(.contactName),
+        "submissions_contact_email_text": invalid(
+            "contact.email", "must be an email address of at most 254 characters"),
+        "submissions_idempotency_key_text": text(.idempotencyKey),
+        "submissions_requested_cents_check": invalid("requestedCents", "the request must be above zero"),
+        "submissions_request_within_cost": invalid("requestedCents", "the request exceeds the project's total cost"),
+        "submissions_ambitions_check": invalid(
+            "ambitions", "name at least one of world_class, societal_challenges, talents_and_territories, green_tech"),
+        "submissions_status_check": invalid("status", "not a status a submission can have"),
+        "submissions_version_check": invalid("version", "versions start at 1"),
+        "submission_versions_pkey": conflicting("version", "this version is already kept; read the submission again"),
+        "submission_versions_submission_id_fkey": reference("submission", "submission"),
+        "submission_versions_version_check": invalid("version", "versions start at 1"),
+        "submission_counts_pkey": conflicting(
+            "submission", "another submission was counted at the same time; try again"),
+        "submission_counts_live_check": conflicting(
+            "submission", "the organisation has no live submission to withdraw"),
+        // Review.
+        "reviewers_pkey": exists("reviewer"),
+        "reviewers_email_key": conflicting("email", "a reviewer with this email already exists"),
+        "reviewers_name_text": text(.reviewerName),
+        "reviewers_email_text": invalid("email", "must be an email address of at most 254 characters"),
+        "reviewers_affiliation_id_fkey": reference("affiliation", "org"),
+        "reviewer_conflicts_pkey": conflicting("organisation", "this conflict is already declared"),
+        "reviewer_conflicts_reason_text": text(.reason),
+        "reviewer_conflicts_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "reviewer_conflicts_organisation_id_fkey": reference("organisation", "org"),
+        "reviewer_tokens_pkey": exists("token"),
+        "reviewer_tokens_token_sha256_key": conflicting("token", "that token exists already; issue another"),
+        "reviewer_tokens_token_sha256_check": invalid("token", "a token's hash is 64 hexadecimal characters"),
+        "reviewer_tokens_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "assignments_pkey": exists("assignment"),
+        "assignments_submission_id_reviewer_id_key": conflicting(
+            "assignment", "the reviewer is already assigned this submission"),
+        "assignments_call_id_fkey": reference("call", "call"),
+        "assignments_submission_id_fkey": reference("submission", "submission"),
+        "assignments_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "reviews_pkey": conflicting("assignment", "the assignment already has its review"),
+        "reviews_assignment_id_fkey": reference("assignment", "assignment"),
+        "reviews_reopened_reason_text": text(.reason),
+        // Allocation.
+        "allocation_runs_pkey": exists("decision"),
+        "allocation_runs_one_decision": conflicting(
+            "call", "the call already has a committed decision; revise it first"),
+        "allocation_runs_call_id_fkey": reference("call", "call"),
+        "allocation_runs_policy_check": invalid("policy", "use strict, skip or partial"),
+        "allocation_runs_within_budget": conflicting("budget", "a decision cannot grant more than the call's budget"),
+        "allocation_runs_reason_text": text(.reason),
+        "allocation_runs_superseded_reason_text": text(.reason),
+        "allocation_lines_pkey": conflicting("submission", "the submission appears twice in the plan"),
+        "allocation_lines_run_id_fkey": reference("decision", "decision"),
+        "allocation_lines_submission_id_fkey": reference("submission", "submission"),
+        "allocation_lines_awarded_cents_check": invalid("awarded", "an award cannot be negative"),
+        "grants_pkey": exists("grant"),
+        "grants_one_active_per_submission": conflicting("submission", "the submission already has an active grant"),
+        "grants_run_id_fkey": reference("decision", "decision"),
+        "grants_call_id_fkey": reference("call", "call"),
+        "grants_submission_id_fkey": reference("submission", "submission"),
+        "grants_amount_cents_check": invalid("amount", "a grant must be above zero"),
+        "grants_status_check": invalid("status", "use active, declined or superseded"),
+        "grants_decline_reason_text": text(.reason),
+        // The audit trail and the migrator's own record.
+        "audit_events_pkey": exists("audit event"),
+        "audit_events_seq_key": conflicting("audit", "the chain was sealed at the same time elsewhere; run again"),
+        "audit_events_sealed_whole": invalid("audit", "an event is sealed with its position and both hashes"),
+        "audit_chain_pkey": conflicting("audit", "the audit chain has one head"),
+        "audit_chain_singleton_check": invalid("audit", "the audit chain has one head"),
+        "schema_migrations_pkey": conflicting("migration", "the migration was applied at the same time elsewhere"),
+    ]
+
+    /// What the catalogue maps, for the test that compares it with pg_catalog.
+    public static var mappedCodes: Set<String> { Set(codes.keys) }
+    public static var mappedConstraints: Set<String> { Set(constraints.keys) }
+
+    /// The domain error for a PostgreSQL error; errors that are not PostgreSQL's pass through.
+    public static func error(for error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        guard let info = error.serverInfo else {
+            return FundError.databaseUnavailable(
+                "The database connection failed (\(Database.describe(error))); try again.")
+        }
+        let refusal = Refusal(info)
+        if let mapping = codes[refusal.sqlState] { return mapping(refusal) }
+        if let name = refusal.constraint, let mapping = constraints[name] { return mapping(refusal) }
+        return byClass(refusal)
+    }
+
+    /// What is left, by SQLSTATE class: bad values are the request's fault (422), lost races and
+    /// an unavailable server are worth a retry (503), a constraint nobody catalogued is a conflict.
+    /// Only the server's own faults (a query that does not parse, an internal error) stay internal.
+    static func byClass(_ refusal: Refusal) -> FundError {
+        let code = refusal.sqlState
+        let field = refusal.column ?? "request"
+        switch code {
+        case "23502":
+            return .validation([FieldIssue(field: field, reason: "the field is required")])
+        case _ where code.hasPrefix("23"):
+            return .conflict([
+                FieldIssue(
+                    field: refusal.constraint ?? field, reason: "the database refused the change; nothing was changed")
+            ])
+        case _ where code.hasPrefix("22") || code.hasPrefix("54"):
+            return .validation([
+                FieldIssue(
+                    field: field, reason: "the value cannot be stored (\(refusal.message)); correct it and try again")
+            ])
+        case "40001", "40P01", "55P03", "57014":
+            return .databaseUnavailable("The database gave up on a busy moment (\(refusal.message)); try again.")
+        case _ where code.hasPrefix("08") || code.hasPrefix("57P") || code.hasPrefix("53") || code == "3D000":
+            return .databaseUnavailable("The database is unavailable (\(refusal.message)); try again shortly.")
+        default:
+            return .database(
+                "The database refused the request: \(refusal.message) [SQLSTATE \(code)]; nothing was changed. "
+                    + "If it persists, run `cfund db status` and report this message.")
+        }
+    }
+
+    private static func invalid(_ field: String, _ reason: String) -> Mapping {
+        { _ in .validation([FieldIssue(field: field, reason: reason)]) }
+    }
+
+    private static func conflicting(_ field: String, _ reason: String) -> Mapping {
+        { _ in .conflict([FieldIssue(field: field, reason: reason)]) }
+    }
+
+    private static func text(_ rule: TextRule) -> Mapping {
+        let lines = rule.multiline ? "text" : "one line of text"
+        let reason =
+            "must be \(rule.length.lowerBound) to \(rule.length.upperBound) characters of \(lines), "
+            + "without control characters"
+        return invalid(rule.field, reason)
+    }
+
+    private static func exists(_ kind: String) -> Mapping {
+        conflicting("id", "this \(kind) already exists")
+    }
+
+    /// A foreign key: inserting a row that names a missing record is the request's mistake;
+    /// deleting a record others still name is a conflict.
+    private static func reference(_ field: String, _ kind: String) -> Mapping {
+        { refusal in
+            let inserting = refusal.table.map { refusal.constraint?.hasPrefix($0 + "_") == true } ?? true
+            return inserting
+                ? .validation([FieldIssue(field: field, reason: FundError.missing(kind))])
+                : .conflict([FieldIssue(field: field, reason: "other records still refer to it; nothing was deleted")])
+        }
+    }
+}

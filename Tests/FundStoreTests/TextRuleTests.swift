@@ -1,0 +1,125 @@
+import FundCore
+import FundStore
+import FundTestSupport
+import PostgresNIO
+import Testing
+
+/// One table of texts run through Swift's `TextRule` and PostgreSQL's `cfund_clean` and
+/// `cfund_text_fits`: what one side accepts the other must accept, with the same clean text and
+/// length, or a valid-looking request ends as a refusal nobody expected.
+@Suite("Text rules in Swift and in PostgreSQL")
+struct TextRuleTests {
+    /// A text, whether it is multi-line, and what it is once clean (nil: as typed).
+    struct Case: Sendable {
+        let name: String
+        let text: String
+        var multiline = false
+        var clean: String?
+    }
+
+    static let decomposed = String(repeating: "e\u{301}", count: 150)
+    static let flags = String(repeating: "🇫🇷", count: 2_600)
+
+    static let cases: [Case] = [
+        Case(name: "plain", text: "French Tech Tremplin"),
+        Case(name: "decomposed accents", text: decomposed, clean: String(repeating: "é", count: 150)),
+        Case(name: "flags", text: flags),
+        Case(name: "trailing newlines", text: "Projet Lyon\n\n\r\n", clean: "Projet Lyon"),
+        Case(
+            name: "edge spaces of every kind", text: "\u{A0}\u{2003}\u{3000} Titre \u{202F}\u{205F}\t", clean: "Titre"),
+        Case(name: "zero-width only", text: "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}", clean: ""),
+        Case(name: "bidi controls only", text: "\u{202E}\u{202D}\u{2066}\u{2069}\u{200F}", clean: ""),
+        Case(name: "bidi override inside", text: "abc\u{202E}def", clean: "abc\u{202E}def"),
+        Case(name: "zero-width joiner inside an emoji", text: "👩‍💻 Founders", clean: "👩‍💻 Founders"),
+        Case(name: "combining mark after a space", text: "abc \u{301}", clean: "abc \u{301}"),
+        Case(name: "tab inside a title", text: "a\tb"),
+        Case(
+            name: "carriage returns in a summary", text: "one\r\ntwo\rthree", multiline: true, clean: "one\ntwo\nthree"),
+        Case(name: "tab in a summary", text: "one\ttwo", multiline: true),
+        Case(name: "bell", text: "ding\u{7}dong"),
+        Case(name: "C1 control", text: "x\u{85}y\u{9B}z", clean: "x\u{85}y\u{9B}z"),
+        Case(name: "vertical tab inside multi-line", text: "a\u{B}b", multiline: true),
+        Case(name: "Hangul jamo compose", text: "\u{1100}\u{1161}\u{11A8}", clean: "\u{AC01}"),
+        Case(name: "ohm sign becomes omega", text: "10 \u{2126}", clean: "10 \u{3A9}"),
+        Case(name: "empty", text: "", clean: ""),
+        Case(name: "mongolian vowel separator", text: "\u{180E}x\u{180E}", clean: "x"),
+    ]
+
+    /// The rules the schema's CHECKs hold, with their bounds.
+    static let rules: [TextRule] = [
+        .organisationName, .city, .country, .envelopeName, .callTitle, .submissionTitle, .summary, .contactName,
+        .idempotencyKey, .reviewerName, .reason, .comment(criterion: "impact"),
+    ]
+
+    @Test func swiftAndPostgreSQLCleanAlike() async throws {
+        try await withTestDatabase { database in
+            for item in Self.cases {
+                let swift = TextRule.clean(item.text, multiline: item.multiline)
+                let rows = try await database.query(
+                    """
+                    SELECT cfund_clean(\(item.text), \(item.multiline)),
+                           char_length(cfund_clean(\(item.text), \(item.multiline)))
+                    """)
+                let (sql, length) = try rows[0].decode((String, Int).self)
+                #expect(swift.unicodeScalars.elementsEqual(sql.unicodeScalars), "\(item.name)")
+                #expect(TextRule.length(of: swift) == length, "\(item.name)")
+                if let clean = item.clean {
+                    #expect(swift.unicodeScalars.elementsEqual(clean.unicodeScalars), "\(item.name)")
+                }
+                for rule in Self.rules where rule.multiline == item.multiline {
+                    let fits = try await database.query(
+                        """
+                        SELECT cfund_text_fits(\(item.text), \(rule.length.lowerBound)::int,
+                                               \(rule.length.upperBound)::int, \(rule.multiline))
+                        """)
+                    let swiftAccepts = (try? rule.check(item.text).get()) != nil
+                    #expect(try fits[0].decode(Bool.self) == swiftAccepts, "\(item.name): \(rule.field)")
+                }
+            }
+        }
+    }
+
+    @Test func boundariesAgreeOnBothSides() async throws {
+        try await withTestDatabase { database in
+            for rule in Self.rules {
+                let bounds = [
+                    rule.length.lowerBound - 1, rule.length.lowerBound, rule.length.upperBound,
+                    rule.length.upperBound + 1,
+                ].filter { $0 >= 0 }
+                for count in bounds {
+                    // Decomposed accents: twice as many code points typed as the clean text holds.
+                    let text = " " + String(repeating: "e\u{301}", count: count) + "\u{200B}\n"
+                    let fits = try await database.query(
+                        """
+                        SELECT cfund_text_fits(\(text), \(rule.length.lowerBound)::int, \(rule.length.upperBound)::int,
+                                               \(rule.multiline))
+                        """)
+                    let swiftAccepts = (try? rule.check(text).get()) != nil
+                    #expect(try fits[0].decode(Bool.self) == swiftAccepts, "\(rule.field) at \(count)")
+                    #expect(swiftAccepts == rule.length.contains(count), "\(rule.field) at \(count)")
+                }
+            }
+        }
+    }
+
+    @Test func storedTextIsCleanAndRefusalsNameTheField() async throws {
+        try await withTestDatabase { database in
+            let id = try await OrganisationRepository(database).add(
+                Organisation(
+                    name: "  French Tech Ile-de-Franc" + "e\u{301}\u{200B}\n", kind: .capital, city: "Paris",
+                    country: "France", labels: []))
+            let stored = try await database.query("SELECT name FROM organisations WHERE id = \(id)")
+            #expect(try stored[0].decode(String.self) == "French Tech Ile-de-Franc\u{E9}")
+            // Past the application's check, PostgreSQL refuses on its own and the refusal names the field.
+            await #expect(
+                throws: FundError.validation([
+                    FieldIssue(
+                        field: "name",
+                        reason: "must be 1 to 200 characters of one line of text, without control characters")
+                ])
+            ) {
+                try await database.query("UPDATE organisations SET name = E'\\u200B\\u202E ' WHERE id = \(id)")
+            }
+        }
+    }
+}
