@@ -11,11 +11,14 @@
 --    the deadline were refused as late. The server measures on a monotonic clock how long it held
 --    the request since its body was complete and passes it here; the database clock, less that
 --    wait, is the time of receipt. The wait counts for at most 10 seconds (the server answers 503
---    by then), so nothing can be backdated further.
+--    by then), so nothing can be backdated further. A simulated clock (tests, the demo) stands
+--    still until it is moved, so on it a request waits no time at all.
 
 CREATE FUNCTION cfund_received_at(p_waited_ms integer) RETURNS timestamptz LANGUAGE sql STABLE AS $$
-    SELECT date_trunc('milliseconds', coalesce((SELECT at FROM simulated_clock), now())
-        - make_interval(secs => least(greatest(coalesce(p_waited_ms, 0), 0), 10000) / 1000.0))
+    SELECT coalesce(
+        (SELECT date_trunc('milliseconds', at) FROM simulated_clock),
+        date_trunc('milliseconds',
+            now() - make_interval(secs => least(greatest(coalesce(p_waited_ms, 0), 0), 10000) / 1000.0)))
 $$;
 
 -- Refuses a time of receipt that is not now, less a wait of at most 10 seconds.

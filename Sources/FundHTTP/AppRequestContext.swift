@@ -1,15 +1,16 @@
+import FundStore
 import Hummingbird
 
 /// The request context of every route.
 public struct AppRequestContext: RequestContext {
-    /// Submissions are text, not files: 64 KiB is plenty and keeps a flood of large bodies cheap.
-    public static let bodyLimit = 64 * 1024
-
     public var coreContext: CoreRequestContextStorage
+    /// When the request's body was complete (`GuardedResponder`); receipts are timed from it.
+    public var arrival = Arrival()
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
     }
 
-    public var maxUploadSize: Int { Self.bodyLimit }
+    /// The body is read whole, within the server's limit, before a route sees it.
+    public var maxUploadSize: Int { ServerLimits().bodyLimit }
 }

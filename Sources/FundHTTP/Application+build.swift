@@ -2,23 +2,24 @@ import Foundation
 import FundCore
 import FundStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PostgresNIO
 import Prometheus
 
-/// The routes of the API, on a database whose pool is running.
+/// The routes of the API, on a database whose pool is running, behind the server's limits.
 ///
 /// - Parameter metrics: the registry `/metrics` prints; the server bootstraps swift-metrics on it.
-/// - Parameter requestTimeout: how long a request may wait, mostly on the database, before it is
-///   answered 503; a retry with the same Idempotency-Key is then safe whatever happened.
+/// - Parameter limits: body size, and how long a body may take to arrive and a request to be
+///   answered (`ServerLimits`).
 public func buildRouter(
     database: Database, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-    requestTimeout: Duration = .seconds(10)
-) -> Router<AppRequestContext> {
+    limits: ServerLimits = ServerLimits()
+) -> GuardedRouter {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware(timeout: requestTimeout))
+    router.add(middleware: ProblemMiddleware())
     router.addRoutes(HealthController(database: database).endpoints)
     router.get("metrics") { _, _ -> Response in
         Response(
@@ -38,24 +39,34 @@ public func buildRouter(
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
     // Last, so it sees every route, and innermost, so it sees the router's own 404.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
-    return router
+    return GuardedRouter(router: router, limits: limits)
 }
 
-/// The server: the router plus the PostgreSQL pool, run together in one service group so that
-/// SIGTERM drains requests before the pool closes.
+/// The server: the router plus the PostgreSQL pool and the audit sealer, as services to run
+/// together (see `runServer`), so that shutting down drains requests before the pool closes.
 ///
 /// Configuration keys: `host` and `port` (where to listen; port 0 picks a free one, which
-/// `onListening` receives); `sealEvery`, how often the audit events requests wrote are sealed
-/// into the chain.
+/// `onListening` receives); `limits` (`ServerLimits`: timeouts, sizes, connections);
+/// `descriptors`, the process's file-descriptor limit, below which connections are kept;
+/// `sealEvery`, how often the audit events requests wrote are sealed into the chain.
 public func buildApplication(
     client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger,
-    metrics: PrometheusCollectorRegistry, sealEvery: Duration = .milliseconds(500),
+    metrics: PrometheusCollectorRegistry, limits: ServerLimits = ServerLimits(), descriptors: Int = 1_024,
+    databaseConnections: Int = 20, sealEvery: Duration = .milliseconds(500),
     onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let database = Database(client: client, configuration: configuration, logger: logger)
+    let (shedAbove, acceptUpTo) = limits.connectionLimits(
+        descriptors: descriptors, databaseConnections: databaseConnections)
+    let counter = ConnectionGuard.Counter()
     var application = Application(
-        router: buildRouter(database: database, metrics: metrics),
-        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cfund"),
+        router: buildRouter(database: database, metrics: metrics, limits: limits),
+        server: .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ConnectionGuard(limits: limits, shedAbove: shedAbove, counter: counter)])),
+        configuration: ApplicationConfiguration(
+            address: .hostname(host, port: port), serverName: "cfund",
+            availableConnectionsDelegate: .maximum(acceptUpTo, logger: logger)),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
     application.addServices(client, AuditSealer(database: database, interval: sealEvery))
@@ -94,40 +105,17 @@ extension Problem {
     }
 }
 
-/// Every error leaves as `application/problem+json`, and no request waits forever on a
-/// database that does not answer.
-struct ErrorMiddleware: RouterMiddleware {
+/// Every error leaves as `application/problem+json`.
+struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let timeout: Duration
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
-            // The task group waits for both children, so `next` does not outlive this call.
-            return try await withoutActuallyEscaping(next) { next in
-                let handler = UncheckedBox(next)
-                return try await withThrowingTaskGroup(of: Response?.self) { group in
-                    group.addTask { try await handler.value(request, context) }
-                    group.addTask {
-                        try await Task.sleep(for: timeout)
-                        return nil
-                    }
-                    defer { group.cancelAll() }
-                    guard let response = try await group.next() ?? nil else {
-                        throw FundError.databaseUnavailable("The request did not complete within \(timeout).")
-                    }
-                    return response
-                }
-            }
+            return try await next(request, context)
         } catch {
             throw Problem.from(error, logger: context.logger)
         }
     }
-}
-
-/// Carries the router's `next` closure into the timeout's task group, which it never outlives.
-private struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -26,7 +26,7 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
             throw Problem(
                 status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
                 detail: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).",
-                allow: allowed.joined(separator: ", "))
+                headers: [.allow: allowed.joined(separator: ", ")])
         }
     }
 

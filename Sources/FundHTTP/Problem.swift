@@ -8,21 +8,25 @@ public struct Problem: HTTPResponseError, Sendable {
     public let type: String
     public let title: String
     public let detail: String
-    /// For 422: one entry per bad field.
+    /// For 409 and 422: one entry per field, at most `listedIssues` of them.
     public let errors: [FieldIssue]?
-    /// For 405: the methods the path accepts, sent as the `Allow` header.
-    public let allow: String?
+    /// Sent with the body: `Allow` for 405, `WWW-Authenticate` for 401, `Retry-After` for 503.
+    public var headers: HTTPFields
+
+    /// A request with thousands of bad values gets the first ones and a count, not a reply larger
+    /// than itself.
+    public static let listedIssues = 20
 
     public init(
         status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldIssue]? = nil,
-        allow: String? = nil
+        headers: HTTPFields = [:]
     ) {
         self.status = status
         self.type = "https://cfund.frenchtech.example/problems/\(type)"
         self.title = title
         self.detail = detail
-        self.errors = errors
-        self.allow = allow
+        self.errors = errors.map { Array($0.prefix(Self.listedIssues)) }
+        self.headers = headers
     }
 
     struct Body: Encodable {
@@ -33,12 +37,16 @@ public struct Problem: HTTPResponseError, Sendable {
         let errors: [FieldIssue]?
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The JSON body.
+    public var body: ByteBuffer {
         let body = Body(type: type, title: title, status: status.code, detail: detail, errors: errors)
-        let json = try JSONEncoder.sorted.encode(body)
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if let allow { headers[.allow] = allow }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: json)))
+        return ByteBuffer(data: (try? JSONEncoder.sorted.encode(body)) ?? Data("{}".utf8))
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// The problem a domain error stands for.
@@ -47,11 +55,11 @@ public struct Problem: HTTPResponseError, Sendable {
         case .validation(let issues):
             self.init(
                 status: .unprocessableContent, type: "validation", title: "Some fields are not valid",
-                detail: error.description, errors: issues)
+                detail: Self.summary(issues), errors: issues)
         case .conflict(let issues):
             self.init(
-                status: .conflict, type: "conflict", title: "Conflict with what is stored", detail: error.description,
-                errors: issues)
+                status: .conflict, type: "conflict", title: "Conflict with what is stored",
+                detail: Self.summary(issues), errors: issues)
         case .invalidAmount, .invalidDate, .invalidInstant, .unknownTimeZone, .importRejected:
             self.init(
                 status: .unprocessableContent, type: "validation", title: "Invalid value", detail: error.description)
@@ -73,7 +81,9 @@ public struct Problem: HTTPResponseError, Sendable {
                 status: .conflict, type: "submission-not-changeable", title: "Submission cannot change",
                 detail: error.description)
         case .unauthorized:
-            self.init(status: .unauthorized, type: "unauthorized", title: "Unauthorized", detail: error.description)
+            self.init(
+                status: .unauthorized, type: "unauthorized", title: "Unauthorized", detail: error.description,
+                headers: [.wwwAuthenticate: "Bearer realm=\"cfund\""])
         case .notFound(let kind, let reference):
             self.init(status: .notFound, type: "not-found", title: "Not found", detail: "No \(kind) \(reference) here.")
         case .duplicate, .invalidTransition, .frozen, .budgetExceeded:
@@ -81,12 +91,20 @@ public struct Problem: HTTPResponseError, Sendable {
         case .databaseUnavailable:
             self.init(
                 status: .serviceUnavailable, type: "database-unavailable", title: "Database unavailable",
-                detail: "The database is unavailable; nothing was recorded. Retry later with the same Idempotency-Key.")
+                detail: "The database is unavailable; nothing was recorded. Retry later with the same Idempotency-Key.",
+                headers: [.retryAfter: "2"])
         case .database, .migrationChanged, .migrationFailed, .cluster, .auditBroken:
             self.init(
                 status: .internalServerError, type: "internal", title: "Internal error",
                 detail: "The server failed; the error is logged.")
         }
+    }
+
+    /// The issues as one sentence, the first `listedIssues` of them and how many more.
+    static func summary(_ issues: [FieldIssue]) -> String {
+        let listed = issues.prefix(listedIssues).map { "\($0.field): \($0.reason)" }.joined(separator: "; ")
+        let more = issues.count - listedIssues
+        return listed + (more > 0 ? "; and \(more) more of the same kind" : "") + "."
     }
 
     /// Hummingbird's own errors (unknown route, body too large) in the same shape.
@@ -95,7 +113,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case .contentTooLarge:
             self.init(
                 status: .contentTooLarge, type: "too-large", title: "Body too large",
-                detail: "The request body is over \(AppRequestContext.bodyLimit / 1024) KiB.")
+                detail: "The request body is over the server's limit; send less (see /openapi.yaml).")
         case .notFound:
             self.init(status: .notFound, type: "not-found", title: "Not found", detail: "No such route.")
         default:

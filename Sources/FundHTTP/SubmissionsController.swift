@@ -45,7 +45,7 @@ struct SubmissionsController {
             let key = try Self.idempotencyKey(request)
             let (submission, replayed) = try await SubmissionRepository(database).receive(
                 callId: call.id, organisation: applicant.organisation, content: content, idempotencyKey: key,
-                actor: applicant.actor)
+                actor: applicant.actor, arrival: context.arrival)
             if !replayed { Self.accepted.increment() }
             return try SubmissionResource(submission).response(
                 status: replayed ? .ok : .created, location: "/v1/submissions/\(submission.id)", request: request,
@@ -73,7 +73,8 @@ struct SubmissionsController {
         let content = try await Self.content(of: request, context: context, call: call)
         return SubmissionResource(
             try await submissions.amend(
-                id, organisationId: applicant.organisation.id, content: content, actor: applicant.actor))
+                id, organisationId: applicant.organisation.id, content: content, actor: applicant.actor,
+                arrival: context.arrival))
     }
 
     @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
@@ -81,7 +82,7 @@ struct SubmissionsController {
         let id = try context.identifier("id", kind: "submission")
         return SubmissionResource(
             try await SubmissionRepository(database).withdraw(
-                id, organisationId: applicant.organisation.id, actor: applicant.actor))
+                id, organisationId: applicant.organisation.id, actor: applicant.actor, arrival: context.arrival))
     }
 
     /// The body as a submission: 415 unless JSON, 413 over the limit, 400 malformed, 422 invalid.

@@ -15,32 +15,27 @@ public struct GrantInfo: Sendable, Equatable {
 /// reserve list. The database refuses any grant past the call's budget and a second standing
 /// decision (Schema/0004); this type runs each workflow in one transaction.
 public struct AllocationRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
-    /// Stores a plan as the call's decision and moves the call to `decided`. The plan is made
-    /// again inside the transaction, from the data as it is then, with the call's row locked.
+    /// Stores a plan as the call's decision and moves the call to `decided`, in one transaction
+    /// that locks the call's row, then reads, plans and writes on what it sees: a concurrent
+    /// commit, decline or late review waits or is seen, never half of it.
     public func commit(
         callId: Int64, parameters: AllocationParameters, reason: String
     ) async throws -> (runId: Int64, plan: AllocationPlan) {
         let reason = try TextRule.reason.cleaned(reason)
-        let call = try await CallRepository(database).find(id: callId)
-        guard call.status == .reviewing else {
-            throw FundError.invalidTransition(call: call.title, from: call.status, to: .decided)
-        }
-        let plan = AllocationPlanner.plan(
-            try await CallRanking.candidates(call, database: database), parameters: parameters)
         return try await database.transaction { connection in
-            let status = try await connection.query(
-                "SELECT status FROM calls WHERE id = \(callId) FOR UPDATE", logger: database.logger
-            ).decode(String.self).first(where: { _ in true })
-            guard status == CallStatus.reviewing.rawValue else {
-                throw FundError.invalidTransition(
-                    call: call.title, from: CallStatus(rawValue: status ?? "") ?? .decided, to: .decided)
+            try await connection.query("SELECT 1 FROM calls WHERE id = \(callId) FOR UPDATE")
+            let call = try await CallRepository(connection).find(id: callId)
+            guard call.status == .reviewing else {
+                throw FundError.invalidTransition(call: call.title, from: call.status, to: .decided)
             }
+            let plan = AllocationPlanner.plan(
+                try await CallRanking.candidates(call, database: connection), parameters: parameters)
             let share = "\(parameters.minimumShare.numerator)/\(parameters.minimumShare.denominator)"
             let runId = try await connection.query(
                 """
@@ -49,7 +44,7 @@ public struct AllocationRepository: Sendable {
                 VALUES (\(callId), \(parameters.policy.rawValue), \(share), \(parameters.capPerOrganisation?.cents),
                     \(parameters.capPerProject?.cents), \(parameters.budget.cents), \(plan.granted.cents), \(reason))
                 RETURNING id
-                """, logger: database.logger
+                """
             ).decode(Int64.self).first(where: { _ in true })!
             let ids = plan.lines.map(\.submissionId)
             let positions = plan.lines.indices.map { Int64($0 + 1) }
@@ -61,22 +56,22 @@ public struct AllocationRepository: Sendable {
                 INSERT INTO allocation_lines (run_id, submission_id, position, status, awarded_cents, reason)
                 SELECT \(runId), * FROM unnest(\(ids)::bigint[], \(positions)::int[], \(statuses)::text[],
                                                \(awards)::bigint[], \(reasons)::text[])
-                """, logger: database.logger)
+                """)
             try await connection.query(
                 """
                 INSERT INTO grants (run_id, call_id, submission_id, amount_cents)
                 SELECT \(runId), \(callId), submission_id, awarded_cents FROM allocation_lines
                 WHERE run_id = \(runId) AND awarded_cents > 0
-                """, logger: database.logger)
+                """)
             try await connection.query(
                 """
                 UPDATE submissions s SET status = l.status
                 FROM allocation_lines l
                 WHERE l.run_id = \(runId) AND l.submission_id = s.id
                   AND l.status IN ('funded', 'partially_funded', 'reserve', 'rejected')
-                """, logger: database.logger)
+                """)
             try await connection.query(
-                "UPDATE calls SET status = 'decided' WHERE id = \(callId)", logger: database.logger)
+                "UPDATE calls SET status = 'decided' WHERE id = \(callId)")
             return (runId, plan)
         }
     }
@@ -90,13 +85,13 @@ public struct AllocationRepository: Sendable {
             throw FundError.validation([FieldIssue(field: "reason", reason: "say why the decision is revised")])
         }
         return try await database.transaction { connection in
-            try await connection.query("SET LOCAL cfund.revising = 'on'", logger: database.logger)
+            try await connection.query("SET LOCAL cfund.revising = 'on'")
             let run = try await connection.query(
                 """
                 UPDATE allocation_runs SET superseded_at = now(), superseded_reason = \(reason)
                 WHERE call_id = \(callId) AND superseded_at IS NULL
                 RETURNING id
-                """, logger: database.logger
+                """
             ).decode(Int64.self).first(where: { _ in true })
             guard let run else {
                 throw FundError.validation([
@@ -104,15 +99,14 @@ public struct AllocationRepository: Sendable {
                 ])
             }
             try await connection.query(
-                "UPDATE grants SET status = 'superseded' WHERE run_id = \(run) AND status = 'active'",
-                logger: database.logger)
+                "UPDATE grants SET status = 'superseded' WHERE run_id = \(run) AND status = 'active'")
             try await connection.query(
                 """
                 UPDATE submissions SET status = 'reviewed'
                 WHERE call_id = \(callId) AND status IN ('funded', 'partially_funded', 'reserve', 'rejected')
-                """, logger: database.logger)
+                """)
             try await connection.query(
-                "UPDATE calls SET status = 'reviewing' WHERE id = \(callId)", logger: database.logger)
+                "UPDATE calls SET status = 'reviewing' WHERE id = \(callId)")
             return run
         }
     }
@@ -129,7 +123,7 @@ public struct AllocationRepository: Sendable {
                 UPDATE grants SET status = 'declined', declined_at = now(), decline_reason = \(reason)
                 WHERE id = \(grantId) AND status = 'active'
                 RETURNING id, submission_id, amount_cents, status, promoted
-                """, logger: database.logger
+                """
             ).decode((Int64, Int64, Int64, String, Bool).self).first(where: { _ in true })
             guard let (id, submission, amount, status, promoted) = row else {
                 throw FundError.notFound(kind: "active grant", reference: String(grantId))
@@ -139,7 +133,7 @@ public struct AllocationRepository: Sendable {
                 UPDATE submissions SET status = 'rejected',
                     status_reasons = array_append(status_reasons, \("declined the grant: " + reason))
                 WHERE id = \(submission)
-                """, logger: database.logger)
+                """)
             return GrantInfo(
                 id: id, submissionId: submission, amount: Money(cents: amount), status: status, promoted: promoted)
         }
@@ -155,7 +149,7 @@ public struct AllocationRepository: Sendable {
                 FROM allocation_runs r JOIN calls c ON c.id = r.call_id
                 WHERE r.call_id = \(callId) AND r.superseded_at IS NULL
                 FOR UPDATE OF c
-                """, logger: database.logger
+                """
             ).decode((Int64, Int64, Int64?, Int64?).self).first(where: { _ in true })
             guard let (runId, left, capPerProject, capPerOrganisation) = run else {
                 throw FundError.validation([
@@ -171,10 +165,10 @@ public struct AllocationRepository: Sendable {
                 FROM allocation_lines l JOIN submissions s ON s.id = l.submission_id
                 WHERE l.run_id = \(runId) AND l.status = 'reserve' AND s.status = 'reserve'
                 ORDER BY l.position
-                """, logger: database.logger
+                """
             ).decode((Int64, Int64, Int64, Int64).self)
             var reserve: [(Int64, Int64, Int64, Int64)] = []
-            for try await row in reserveRows { reserve.append(row) }
+            for row in reserveRows { reserve.append(row) }
             var remaining = left
             var byOrganisation: [Int64: Int64] = [:]
             var promoted: [GrantInfo] = []
@@ -190,13 +184,13 @@ public struct AllocationRepository: Sendable {
                     """
                     INSERT INTO grants (run_id, call_id, submission_id, amount_cents, promoted)
                     VALUES (\(runId), \(callId), \(submission), \(award), true) RETURNING id
-                    """, logger: database.logger
+                    """
                 ).decode(Int64.self).first(where: { _ in true })!
                 try await connection.query(
                     """
                     UPDATE submissions SET status = \(award == requested ? "funded" : "partially_funded")
                     WHERE id = \(submission)
-                    """, logger: database.logger)
+                    """)
                 remaining -= award
                 byOrganisation[organisation] = (byOrganisation[organisation] ?? alreadyGranted) + award
                 promoted.append(

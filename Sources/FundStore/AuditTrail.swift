@@ -100,9 +100,9 @@ public struct AuditChainCheck: Sendable {
 /// The tamper-evident audit trail (Schema/0005): events are written by triggers in the
 /// transaction of each change; this type seals them into the hash chain, lists and verifies it.
 public struct AuditTrail: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 

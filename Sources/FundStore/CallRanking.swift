@@ -9,7 +9,7 @@ public struct CallRanking: Sendable {
     public let excluded: [SubmissionSummary]
     public let submissions: [Int64: SubmissionSummary]
 
-    public static func load(_ call: Call, database: Database) async throws -> CallRanking {
+    public static func load(_ call: Call, database: any QueryExecutor) async throws -> CallRanking {
         // The two reads are independent: run them side by side on two connections.
         async let listed = SubmissionRepository(database).list(callId: call.id)
         let scores = try await ReviewRepository(database).scores(
@@ -27,7 +27,7 @@ public struct CallRanking: Sendable {
     /// Allocation's view: fundable submissions in rank order, then the others with why not.
     /// Reads only what a plan needs (no names or titles), as planning a call of 100,000 must
     /// stay quick.
-    public static func candidates(_ call: Call, database: Database) async throws -> [AllocationCandidate] {
+    public static func candidates(_ call: Call, database: any QueryExecutor) async throws -> [AllocationCandidate] {
         async let listed = SubmissionRepository(database).fundingFacts(callId: call.id)
         let scores = try await ReviewRepository(database).scores(
             callId: call.id, grid: call.grid, required: call.reviewsPerSubmission)

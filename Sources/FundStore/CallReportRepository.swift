@@ -4,9 +4,9 @@ import FundCore
 /// Gathers what `cfund report html` shows of a decided call: the standing decision as it is
 /// now (after declines and promotions), scores with their spread, reviewer bias, budgets.
 public struct CallReportRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 

@@ -5,9 +5,9 @@ import PostgresNIO
 /// Calls for projects in PostgreSQL; the database enforces the envelope limit, the lifecycle and
 /// the freeze (see `Schema/0001`), this type turns its refusals into domain errors.
 public struct CallRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
@@ -34,7 +34,7 @@ public struct CallRepository: Sendable {
                     \(call.reviewsPerSubmission), \(grid)::jsonb, \(call.policy.rawValue))
                 ON CONFLICT ((lower(title))) DO NOTHING
                 RETURNING id
-                """, logger: database.logger)
+                """)
             guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
                 throw FundError.duplicate(kind: "call", name: title)
             }
@@ -67,7 +67,7 @@ public struct CallRepository: Sendable {
         let call = try await find(reference)
         try await database.transaction { connection in
             let rows = try await connection.query(
-                "SELECT cfund_now() >= closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+                "SELECT cfund_now() >= closes_at FROM calls WHERE id = \(call.id) FOR UPDATE")
             let passed = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
             if passed && call.status == .draft {
                 throw FundError.validation([
@@ -78,7 +78,7 @@ public struct CallRepository: Sendable {
                 ])
             }
             try await connection.query(
-                "UPDATE calls SET status = 'open' WHERE id = \(call.id)", logger: database.logger)
+                "UPDATE calls SET status = 'open' WHERE id = \(call.id)")
         }
         return try await find(String(call.id))
     }
@@ -91,7 +91,7 @@ public struct CallRepository: Sendable {
         let call = try await find(reference)
         let ineligible: Int = try await database.transaction { connection in
             let rows = try await connection.query(
-                "SELECT cfund_now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE", logger: database.logger)
+                "SELECT cfund_now() < closes_at FROM calls WHERE id = \(call.id) FOR UPDATE")
             let stillOpen = try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
             if stillOpen && !early && call.status == .open {
                 throw FundError.validation([
@@ -103,8 +103,8 @@ public struct CallRepository: Sendable {
                 ])
             }
             try await connection.query(
-                "UPDATE calls SET status = 'closed' WHERE id = \(call.id)", logger: database.logger)
-            return try await Self.recheckEligibility(call, connection: connection, database: database)
+                "UPDATE calls SET status = 'closed' WHERE id = \(call.id)")
+            return try await Self.recheckEligibility(call, in: connection)
         }
         return (try await find(String(call.id)), ineligible)
     }
@@ -126,8 +126,7 @@ public struct CallRepository: Sendable {
 
     /// Re-runs the eligibility rules on every live submission at closing; failures become
     /// `ineligible` with their reasons.
-    static func recheckEligibility(_ call: Call, connection: PostgresConnection, database: Database) async throws -> Int
-    {
+    static func recheckEligibility(_ call: Call, in connection: Transaction) async throws -> Int {
         let rows = try await connection.query(
             """
             SELECT s.id, s.requested_cents, o.id, o.name, o.kind, o.city, o.country,
@@ -136,9 +135,9 @@ public struct CallRepository: Sendable {
             LEFT JOIN label_periods l ON l.organisation_id = o.id
             WHERE s.call_id = \(call.id) AND s.status = 'submitted'
             GROUP BY s.id, o.id
-            """, logger: database.logger)
+            """)
         var failures: [(Int64, [String])] = []
-        for try await (id, requested, organisationId, name, kind, city, country, labels) in rows.decode(
+        for (id, requested, organisationId, name, kind, city, country, labels) in try rows.decode(
             (Int64, Int64, Int64, String, String, String, String, String).self)
         {
             let organisation = try OrganisationRepository.organisation(
@@ -149,8 +148,7 @@ public struct CallRepository: Sendable {
         }
         for (id, reasons) in failures {
             try await connection.query(
-                "UPDATE submissions SET status = 'ineligible', status_reasons = \(reasons) WHERE id = \(id)",
-                logger: database.logger)
+                "UPDATE submissions SET status = 'ineligible', status_reasons = \(reasons) WHERE id = \(id)")
         }
         return failures.count
     }

@@ -7,7 +7,7 @@ import PostgresNIO
 ///
 /// `PostgresClient` only serves queries while its `run()` is running; `Database.with` keeps it
 /// running for the duration of a piece of work, as every CLI command needs.
-public struct Database: Sendable {
+public struct Database: QueryExecutor {
     public let client: PostgresClient
     public let configuration: DatabaseConfiguration
     public let logger: Logger
@@ -26,12 +26,14 @@ public struct Database: Sendable {
         return PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }
 
-    /// Runs `body` with a live pool, then shuts the pool down.
+    /// Runs `body` with a live pool, then shuts the pool down; refused at once when the database
+    /// does not answer within `reachableWithin` seconds.
     @discardableResult
     public static func with<T: Sendable>(
         _ configuration: DatabaseConfiguration,
         logger: Logger = Logger(label: "cfund.db"),
         maximumConnections: Int = 4,
+        reachableWithin: Int = 5,
         _ body: @Sendable (Database) async throws -> T
     ) async throws -> T {
         let client = makeClient(configuration, logger: logger, maximumConnections: maximumConnections)
@@ -39,31 +41,41 @@ public struct Database: Sendable {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             let database = Database(client: client, configuration: configuration, logger: logger)
-            try await database.checkReachable()
+            try await database.checkReachable(within: reachableWithin)
             return try await body(database)
         }
     }
 
     /// Fails fast with a useful sentence when the server is not there, instead of waiting on the pool.
     public func checkReachable(within seconds: Int = 5) async throws {
+        let client = client
+        let logger = logger
+        let reached: Bool?
         do {
-            _ = try await withTimeout(seconds: seconds) {
+            reached = try await Deadline.run(within: .seconds(seconds)) {
                 try await client.query("SELECT 1", logger: logger)
+                return true
             }
-        } catch let error as FundError {
-            throw error
         } catch {
             throw FundError.databaseUnavailable(
                 "Cannot reach the database at \(configuration.displayURL) (\(Self.describe(error))); "
                     + "start it with `cfund db start` or check CFUND_DATABASE_URL.")
         }
+        guard reached != nil else {
+            throw FundError.databaseUnavailable(
+                "The database at \(configuration.displayURL) did not answer within \(seconds) seconds; "
+                    + "check that it runs (`cfund db status`) and try again.")
+        }
     }
 
-    /// Runs `body` in one transaction; domain errors thrown inside come out unwrapped, and
-    /// PostgreSQL's refusals come out as `FundError`s.
-    public func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+    /// Runs `body` in one transaction on one connection; domain errors thrown inside come out
+    /// unwrapped, and PostgreSQL's refusals come out as `FundError`s.
+    public func transaction<T>(_ body: (Transaction) async throws -> sending T) async throws -> sending T {
+        let logger = logger
         do {
-            return try await client.withTransaction(logger: logger, body)
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(Transaction(connection: connection, logger: logger))
+            }
         } catch let error as PostgresTransactionError {
             throw Self.domainError(error.closureError ?? error.beginError ?? error.commitError ?? error)
         } catch {
@@ -71,11 +83,14 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs one query outside any explicit transaction and collects its rows. PostgreSQL
-    /// reports some refusals (a trigger's, a function's) only once rows stream in, so collecting
-    /// here is what lets every refusal come out as a `FundError`.
+    public func rows(_ query: PostgresQuery, file: String, line: Int) async throws -> [PostgresRow] {
+        try await self.query(query, mapErrors: true, file: file, line: line)
+    }
+
+    /// As `rows`, but PostgreSQL's errors can come out as they are (`mapErrors: false`), for a
+    /// caller that handles one of them itself.
     @discardableResult
-    public func query(_ query: PostgresQuery, mapErrors: Bool = true, file: String = #fileID, line: Int = #line)
+    public func query(_ query: PostgresQuery, mapErrors: Bool, file: String = #fileID, line: Int = #line)
         async throws -> [PostgresRow]
     {
         do {
@@ -89,11 +104,8 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs one query and hands each row to `body` as PostgreSQL sends it, so memory stays flat
-    /// however many rows come back (exports, ranking, verification); refusals come out as
-    /// domain errors, as from `query(_:)`, and `body`'s own errors pass through.
-    public func forEachRow(
-        _ query: PostgresQuery, file: String = #fileID, line: Int = #line, _ body: (PostgresRow) throws -> Void
+    public func stream(
+        _ query: PostgresQuery, file: String, line: Int, _ body: (PostgresRow) throws -> Void
     ) async throws {
         do {
             for try await row in try await client.query(query, logger: logger, file: file, line: line) {
@@ -104,30 +116,26 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs one statement whose changes the audit trail records as `actor`'s (an API token,
-    /// say): in a transaction that sets `cfund.actor` first. Without an actor, as `query(_:)`.
-    @discardableResult
-    public func query(_ query: PostgresQuery, actor: String?) async throws -> [PostgresRow] {
-        guard let actor else { return try await self.query(query) }
-        return try await transaction { connection in
-            try await connection.query("SELECT set_config('cfund.actor', \(actor), true)", logger: logger)
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
-            return rows
-        }
-    }
-
-    /// Runs a statement prepared once per connection (no parsing or planning per request) and
-    /// collects its rows, mapping errors like `query(_:)`.
-    public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, mapErrors: Bool = true)
-        async throws -> [Statement.Row]
+    public func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
+        -> [Statement.Row]
     {
         do {
             var rows: [Statement.Row] = []
             for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
             return rows
         } catch {
-            throw mapErrors ? Self.domainError(error) : error
+            throw Self.domainError(error)
+        }
+    }
+
+    public func withConnection<T>(_ body: (Transaction) async throws -> sending T) async throws -> sending T {
+        let logger = logger
+        do {
+            return try await client.withConnection { connection in
+                try await body(Transaction(connection: connection, logger: logger))
+            }
+        } catch {
+            throw Self.domainError(error)
         }
     }
 
@@ -159,18 +167,5 @@ extension Array where Element == PostgresRow {
         _ type: (repeat each Column).Type, file: String = #fileID, line: Int = #line
     ) throws -> [(repeat each Column)] {
         try map { try $0.decode(type, file: file, line: line) }
-    }
-}
-
-/// Runs `operation`, failing with a `FundError` when it takes longer than `seconds`.
-func withTimeout<T: Sendable>(seconds: Int, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw FundError.databaseUnavailable("The database did not answer within \(seconds) seconds.")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

@@ -10,9 +10,9 @@ public struct EnvelopeSummary: Sendable, Equatable {
 }
 
 public struct EnvelopeRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 

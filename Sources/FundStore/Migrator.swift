@@ -95,9 +95,9 @@ public struct Migrator: Sendable {
         var applied: [Migration] = []
         for migration in migrations {
             let didApply: Bool = try await database.transaction { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: database.logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
                 let rows = try await connection.query(
-                    "SELECT sha256 FROM schema_migrations WHERE version = \(migration.version)", logger: database.logger
+                    "SELECT sha256 FROM schema_migrations WHERE version = \(migration.version)"
                 )
                 if let recorded = try await rows.decode(String.self).first(where: { _ in true }) {
                     if recorded != migration.checksum { throw FundError.migrationChanged(file: migration.fileName) }
@@ -105,7 +105,7 @@ public struct Migrator: Sendable {
                 }
                 for statement in SQLScript.statements(in: migration.sql) {
                     do {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: database.logger)
+                        try await connection.query(PostgresQuery(unsafeSQL: statement))
                     } catch {
                         throw FundError.migrationFailed(file: migration.fileName, reason: Database.describe(error))
                     }
@@ -114,7 +114,7 @@ public struct Migrator: Sendable {
                     """
                     INSERT INTO schema_migrations (version, name, sha256)
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                    """, logger: database.logger)
+                    """)
                 return true
             }
             if didApply { applied.append(migration) }
@@ -155,7 +155,7 @@ public struct Migrator: Sendable {
 
     private func ensureTable(_ database: Database) async throws {
         try await database.transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: database.logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -164,7 +164,7 @@ public struct Migrator: Sendable {
                     sha256 text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """, logger: database.logger)
+                """)
         }
     }
 }

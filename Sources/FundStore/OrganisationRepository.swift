@@ -13,9 +13,9 @@ public struct ImportSummary: Sendable, Equatable {
 
 /// The network directory in PostgreSQL.
 public struct OrganisationRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
@@ -32,7 +32,7 @@ public struct OrganisationRepository: Sendable {
                 VALUES (\(name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
                 ON CONFLICT ((lower(name))) DO NOTHING
                 RETURNING id
-                """, logger: database.logger)
+                """)
             guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
                 throw FundError.duplicate(kind: "organisation", name: name)
             }
@@ -41,7 +41,7 @@ public struct OrganisationRepository: Sendable {
                     """
                     INSERT INTO label_periods (organisation_id, awarded_on, expires_on)
                     VALUES (\(id), \(label.awarded.description)::date, \(label.expires.description)::date)
-                    """, logger: database.logger)
+                    """)
             }
             return id
         }
@@ -60,7 +60,7 @@ public struct OrganisationRepository: Sendable {
                     VALUES (\(organisation.name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
                     ON CONFLICT ((lower(name))) DO NOTHING
                     RETURNING id
-                    """, logger: database.logger
+                    """
                 ).decode(Int64.self).first(where: { _ in true })
                 let id: Int64
                 if let inserted {
@@ -68,8 +68,7 @@ public struct OrganisationRepository: Sendable {
                     summary.organisationsCreated += 1
                 } else {
                     let stored = try await connection.query(
-                        "SELECT id, kind, city, country FROM organisations WHERE lower(name) = lower(\(organisation.name))",
-                        logger: database.logger
+                        "SELECT id, kind, city, country FROM organisations WHERE lower(name) = lower(\(organisation.name))"
                     ).decode((Int64, String, String, String).self).first(where: { _ in true })
                     guard let stored else { continue }
                     if stored.1 != organisation.kind.rawValue || stored.2 != organisation.city
@@ -92,7 +91,7 @@ public struct OrganisationRepository: Sendable {
                         VALUES (\(id), \(label.awarded.description)::date, \(label.expires.description)::date)
                         ON CONFLICT (organisation_id, awarded_on) DO NOTHING
                         RETURNING 1
-                        """, logger: database.logger
+                        """
                     ).decode(Int.self).first(where: { _ in true })
                     if added != nil {
                         summary.labelsAdded += 1
@@ -102,7 +101,7 @@ public struct OrganisationRepository: Sendable {
                         """
                         SELECT expires_on::text FROM label_periods
                         WHERE organisation_id = \(id) AND awarded_on = \(label.awarded.description)::date
-                        """, logger: database.logger
+                        """
                     ).decode(String.self).first(where: { _ in true })
                     if expires != label.expires.description {
                         issues.append(

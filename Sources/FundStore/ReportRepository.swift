@@ -33,9 +33,9 @@ public struct EnvelopeReportRow: Sendable, Equatable {
 /// Reads for finance. Exports stream: rows are handed over as PostgreSQL sends them, so
 /// memory stays flat however large the call.
 public struct ReportRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 

@@ -33,9 +33,9 @@ public struct ReviewerProgress: Sendable, Equatable {
 /// Assignments and reviews in PostgreSQL; conflicts and the immutability of final reviews are
 /// enforced by the database (Schema/0003).
 public struct ReviewRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
@@ -94,35 +94,20 @@ public struct ReviewRepository: Sendable {
         return Int(try rows.first?.decode(Int64.self) ?? 0)
     }
 
-    /// Plans and stores what is missing for every live submission of the call. Two admins running
-    /// it at once queue on an advisory lock, so the second sees the first's assignments.
+    /// Plans and stores what is missing for every live submission of the call, in one
+    /// transaction. Two admins running it at once queue on an advisory lock, so the second reads
+    /// the first's assignments once they are committed.
     public func assign(callId: Int64, perSubmission: Int, maxLoad: Int?) async throws -> Int {
-        do {
-            return try await lockedAssign(callId: callId, perSubmission: perSubmission, maxLoad: maxLoad)
-        } catch {
-            // The lock's own connection is used raw; its errors get the usual mapping here.
-            throw Database.domainError(error)
-        }
-    }
-
-    private func lockedAssign(callId: Int64, perSubmission: Int, maxLoad: Int?) async throws -> Int {
-        try await database.client.withConnection { lock in
+        try await database.transaction { transaction in
             let callKey = Int32(truncatingIfNeeded: callId)
-            try await lock.query("SELECT pg_advisory_lock(\(Self.assignLockKey), \(callKey))", logger: database.logger)
-            do {
-                let (needs, reviewers) = try await assignmentInput(callId: callId)
-                let plan = ReviewerAssignment.plan(
-                    submissions: needs, reviewers: reviewers, perSubmission: perSubmission, maxLoad: maxLoad)
-                let stored: Int
-                switch plan {
-                case .success(let pairs): stored = try await storeAssignments(callId: callId, pairs: pairs)
-                case .failure(let impossible): throw FundError.assignmentImpossible(impossible.reasons)
-                }
-                try await lock.query("SELECT pg_advisory_unlock_all()", logger: database.logger)
-                return stored
-            } catch {
-                _ = try? await lock.query("SELECT pg_advisory_unlock_all()", logger: database.logger)
-                throw error
+            try await transaction.query("SELECT pg_advisory_xact_lock(\(Self.assignLockKey), \(callKey))")
+            let reviews = ReviewRepository(transaction)
+            let (needs, reviewers) = try await reviews.assignmentInput(callId: callId)
+            switch ReviewerAssignment.plan(
+                submissions: needs, reviewers: reviewers, perSubmission: perSubmission, maxLoad: maxLoad)
+            {
+            case .success(let pairs): return try await reviews.storeAssignments(callId: callId, pairs: pairs)
+            case .failure(let impossible): throw FundError.assignmentImpossible(impossible.reasons)
             }
         }
     }
@@ -297,7 +282,7 @@ public struct ReviewRepository: Sendable {
                     FROM assignments a JOIN reviewers v ON v.id = a.reviewer_id
                     JOIN submissions s ON s.id = a.submission_id JOIN reviews r ON r.assignment_id = a.id
                     WHERE a.id = \(row.assignmentId) AND a.call_id = \(callId)
-                    """, logger: database.logger
+                    """
                 ).decode((String, Bool, Bool).self).first(where: { _ in true })
                 guard let (email, conflicted, final) = found, email == row.reviewerEmail.lowercased() else {
                     issues.append(
@@ -329,7 +314,7 @@ public struct ReviewRepository: Sendable {
                     """
                     UPDATE reviews SET scores = \(thousandths)::jsonb, comments = \(notes)::jsonb, final = \(row.final)
                     WHERE assignment_id = \(row.assignmentId)
-                    """, logger: database.logger)
+                    """)
             }
             if !issues.isEmpty { throw FundError.importRejected(issues) }
             return rows.count

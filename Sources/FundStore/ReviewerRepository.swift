@@ -13,9 +13,9 @@ public struct ReviewerInfo: Sendable, Equatable {
 
 /// Reviewers, their affiliations and declared conflicts.
 public struct ReviewerRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
@@ -44,16 +44,16 @@ public struct ReviewerRepository: Sendable {
         let reason = try TextRule.reason.cleaned(reason)
         return try await database.transaction { connection in
             let before = try await connection.query(
-                "SELECT count(*)::bigint FROM assignments WHERE reviewer_id = \(reviewerId)", logger: database.logger
+                "SELECT count(*)::bigint FROM assignments WHERE reviewer_id = \(reviewerId)"
             ).decode(Int64.self).reduce(0, +)
             try await connection.query(
                 """
                 INSERT INTO reviewer_conflicts (reviewer_id, organisation_id, reason)
                 VALUES (\(reviewerId), \(organisationId), \(reason))
                 ON CONFLICT (reviewer_id, organisation_id) DO UPDATE SET reason = excluded.reason
-                """, logger: database.logger)
+                """)
             let after = try await connection.query(
-                "SELECT count(*)::bigint FROM assignments WHERE reviewer_id = \(reviewerId)", logger: database.logger
+                "SELECT count(*)::bigint FROM assignments WHERE reviewer_id = \(reviewerId)"
             ).decode(Int64.self).reduce(0, +)
             return Int(before - after)
         }

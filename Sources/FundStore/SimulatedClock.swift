@@ -4,9 +4,9 @@ import FundCore
 /// Moves the database clock that judges deadlines (`cfund_now()`), for tests and the demo.
 /// Production never sets it; `cfund db status` warns when it is set.
 public struct SimulatedClock: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 

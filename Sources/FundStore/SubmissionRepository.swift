@@ -25,30 +25,26 @@ public struct SubmissionSummary: Sendable, Equatable {
 /// `cfund_now()`), holds the per-organisation cap, and makes idempotent retries safe; this type
 /// maps its refusals to domain errors.
 public struct SubmissionRepository: Sendable {
-    let database: Database
+    let database: any QueryExecutor
 
-    public init(_ database: Database) {
+    public init(_ database: any QueryExecutor) {
         self.database = database
     }
 
     /// Receives a submission; `replayed` is true when an earlier request with the same
-    /// idempotency key and content created it. `actor` is who the audit trail records.
+    /// idempotency key and content created it. `actor` is who the audit trail records; `arrival`
+    /// is when the request was complete, so that the time of receipt does not count its wait.
     public func receive(
         callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?,
-        actor: String? = nil
+        actor: String? = nil, arrival: Arrival = Arrival()
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
-        let statement = ReceiveStatement(
-            callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
-            content: content, actor: actor)
-        let rows: [ReceiveStatement.Row]
-        do {
-            rows = try await database.execute(statement, mapErrors: false)
-        } catch let error as PSQLError where error.isUniqueViolation {
-            // Another request with this key committed first: running again replays it.
-            rows = try await database.execute(statement)
-        } catch {
-            throw Database.domainError(error)
+        // Measured once a connection is leased: waiting for one is what a rush makes long.
+        let rows = try await database.withConnection { connection in
+            try await connection.execute(
+                ReceiveStatement(
+                    callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
+                    content: content, actor: actor, waitedMilliseconds: arrival.waitedMilliseconds))
         }
         guard let (id, replayed, version, status, receivedAt, firstReceivedAt) = rows.first else {
             throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
@@ -103,30 +99,39 @@ public struct SubmissionRepository: Sendable {
 
     /// Stores a new version of an organisation's live submission, before the deadline only; the
     /// database keeps the version it replaces.
-    public func amend(_ id: Int64, organisationId: Int64, content: SubmissionContent, actor: String? = nil)
-        async throws -> Submission
-    {
-        let rows = try await database.query(
-            """
-            UPDATE submissions SET version = version + 1, received_at = cfund_now(), title = \(content.title),
-                summary = \(content.summary), requested_cents = \(content.requested.cents),
-                total_cost_cents = \(content.totalCost.cents), ambitions = \(content.ambitions.map(\.rawValue)),
-                contact_name = \(content.contactName), contact_email = \(content.contactEmail)
-            WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
-            RETURNING id
-            """, actor: actor)
+    public func amend(
+        _ id: Int64, organisationId: Int64, content: SubmissionContent, actor: String? = nil,
+        arrival: Arrival = Arrival()
+    ) async throws -> Submission {
+        let rows = try await database.transaction(actor: actor) { transaction in
+            try await transaction.query(
+                """
+                UPDATE submissions SET version = version + 1,
+                    received_at = cfund_received_at(\(arrival.waitedMilliseconds)), title = \(content.title),
+                    summary = \(content.summary), requested_cents = \(content.requested.cents),
+                    total_cost_cents = \(content.totalCost.cents), ambitions = \(content.ambitions.map(\.rawValue)),
+                    contact_name = \(content.contactName), contact_email = \(content.contactEmail)
+                WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
+                RETURNING id
+                """)
+        }
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
 
     /// Withdraws an organisation's live submission, before the deadline only.
-    public func withdraw(_ id: Int64, organisationId: Int64, actor: String? = nil) async throws -> Submission {
-        let rows = try await database.query(
-            """
-            UPDATE submissions SET status = 'withdrawn', withdrawn_at = cfund_now()
-            WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
-            RETURNING id
-            """, actor: actor)
+    public func withdraw(_ id: Int64, organisationId: Int64, actor: String? = nil, arrival: Arrival = Arrival())
+        async throws -> Submission
+    {
+        let rows = try await database.transaction(actor: actor) { transaction in
+            try await transaction.query(
+                """
+                UPDATE submissions SET status = 'withdrawn',
+                    withdrawn_at = cfund_received_at(\(arrival.waitedMilliseconds))
+                WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
+                RETURNING id
+                """)
+        }
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
     }
@@ -218,10 +223,10 @@ public struct SubmissionRepository: Sendable {
 struct ReceiveStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT submission_id, replayed, version, status, received_at, first_received_at
-        FROM receive_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        FROM receive_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         """
     static let bindingDataTypes: [PostgresDataType] = [
-        .int8, .int8, .text, .text, .text, .text, .int8, .int8, .textArray, .text, .text, .text,
+        .int8, .int8, .text, .text, .text, .text, .int8, .int8, .textArray, .text, .text, .text, .int4,
     ]
     typealias Row = (Int64, Bool, Int, String, Date, Date)
 
@@ -231,9 +236,10 @@ struct ReceiveStatement: PostgresPreparedStatement {
     let fingerprint: String
     let content: SubmissionContent
     let actor: String?
+    let waitedMilliseconds: Int32
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 12)
+        var bindings = PostgresBindings(capacity: 13)
         bindings.append(callId)
         bindings.append(organisationId)
         if let key { bindings.append(key) } else { bindings.appendNull() }
@@ -246,6 +252,7 @@ struct ReceiveStatement: PostgresPreparedStatement {
         bindings.append(content.contactName)
         bindings.append(content.contactEmail)
         if let actor { bindings.append(actor) } else { bindings.appendNull() }
+        bindings.append(waitedMilliseconds)
         return bindings
     }
 

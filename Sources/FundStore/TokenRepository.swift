@@ -32,10 +32,10 @@ public struct TokenRepository: Sendable {
     }
 
     public static let prefix = Holder.organisation.prefix
-    let database: Database
+    let database: any QueryExecutor
     let holder: Holder
 
-    public init(_ database: Database, holder: Holder = .organisation) {
+    public init(_ database: any QueryExecutor, holder: Holder = .organisation) {
         self.database = database
         self.holder = holder
     }

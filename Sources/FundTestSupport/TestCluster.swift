@@ -25,7 +25,7 @@ public actor TestCluster {
         counter += 1
         let name = "test_\(getpid())_\(counter)"
         let admin = cluster.connection.with(database: "postgres")
-        try await Database.with(admin, logger: Self.logger) { database in
+        try await Database.with(admin, logger: Self.logger, reachableWithin: Self.patience) { database in
             try await database.query(
                 PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.templateName) STRATEGY FILE_COPY"))
         }
@@ -37,7 +37,9 @@ public actor TestCluster {
         let cluster = try await start()
         counter += 1
         let name = "empty_\(getpid())_\(counter)"
-        try await Database.with(cluster.connection.with(database: "postgres"), logger: Self.logger) { database in
+        try await Database.with(
+            cluster.connection.with(database: "postgres"), logger: Self.logger, reachableWithin: Self.patience
+        ) { database in
             try await database.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         return cluster.connection.with(database: name)
@@ -45,7 +47,9 @@ public actor TestCluster {
 
     public func drop(_ configuration: DatabaseConfiguration) async throws {
         let cluster = try await start()
-        try await Database.with(cluster.connection.with(database: "postgres"), logger: Self.logger) { database in
+        try await Database.with(
+            cluster.connection.with(database: "postgres"), logger: Self.logger, reachableWithin: Self.patience
+        ) { database in
             try await database.query(
                 PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(configuration.database) WITH (FORCE)"))
         }
@@ -66,14 +70,20 @@ public actor TestCluster {
         try cluster.start()
         TestClusterCleanup.register(cluster)
         let admin = cluster.connection.with(database: "postgres")
-        try await Database.with(admin, logger: Self.logger) { database in
+        try await Database.with(admin, logger: Self.logger, reachableWithin: Self.patience) { database in
             try await database.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.templateName)"))
         }
-        try await Database.with(cluster.connection.with(database: Self.templateName), logger: Self.logger) { database in
+        try await Database.with(
+            cluster.connection.with(database: Self.templateName), logger: Self.logger, reachableWithin: Self.patience
+        ) { database in
             try await Migrator.fromSchemaFolder().migrate(database)
         }
         return cluster
     }
+
+    /// How long a test waits for the cluster to answer: all tests start at once on a shared
+    /// machine and queue to clone the template, which can take longer than a command would wait.
+    public static let patience = 60
 
     public static let logger: Logger = {
         var logger = Logger(label: "cfund.test")
@@ -104,7 +114,9 @@ public func withTestDatabase<T: Sendable>(
     var configuration = try await TestCluster.shared.makeDatabase()
     configuration.actor = actor
     do {
-        let result = try await Database.with(configuration, logger: TestCluster.logger, maximumConnections: 8, body)
+        let result = try await Database.with(
+            configuration, logger: TestCluster.logger, maximumConnections: 8, reachableWithin: TestCluster.patience,
+            body)
         try await TestCluster.shared.drop(configuration)
         return result
     } catch {

@@ -19,7 +19,8 @@ struct AllocationCLITests {
     @Test func aCommittedDecisionReconcilesInEveryReport() async throws {
         let (cli, configuration) = try await ReviewCLITests.prepare()
         _ = try cli.run(["review", "assign", "1"])
-        try await Database.with(configuration, logger: TestCluster.logger) { database in
+        try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
+            database in
             _ = try await database.count(
                 """
                 UPDATE reviews r SET final = true, scores = jsonb_build_object('impact', 4000 + 500 * (a.submission_id % 2),

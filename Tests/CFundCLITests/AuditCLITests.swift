@@ -26,11 +26,12 @@ struct AuditCLITests {
         #expect(intact.status == 0, "\(intact.errorText)")
         #expect(intact.text.contains("Audit chain intact"))
 
-        try await Database.with(configuration, logger: TestCluster.logger) { database in
+        try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
+            database in
             try await database.transaction { connection in
-                try await connection.query("SET LOCAL session_replication_role = replica", logger: database.logger)
+                try await connection.query("SET LOCAL session_replication_role = replica")
                 try await connection.query(
-                    "UPDATE audit_events SET actor = 'nobody' WHERE seq = 5", logger: database.logger)
+                    "UPDATE audit_events SET actor = 'nobody' WHERE seq = 5")
             }
         }
         let broken = try cli.run(["audit", "verify"])

@@ -10,7 +10,8 @@ struct ReviewCLITests {
     /// conflicted with Nice) are assigned the call's three per submission.
     static func prepare() async throws -> (CLIRunner, DatabaseConfiguration) {
         let configuration = try await TestCluster.shared.makeDatabase()
-        try await Database.with(configuration, logger: TestCluster.logger) { database in
+        try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
+            database in
             let fixture = try await IntakeFixture.make(database)
             let organisations = OrganisationRepository(database)
             let bordeaux = try await organisations.add(
@@ -55,7 +56,9 @@ struct ReviewCLITests {
         #expect(assign.text.contains("reviewer loads 2 to 3"))
         #expect(try cli.run(["review", "assign", "1"]).text.contains("Assigned 0 new review(s)"))
 
-        let pairs = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let pairs = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             try await database.query(
                 """
                 SELECT v.email, o.name FROM assignments a JOIN reviewers v ON v.id = a.reviewer_id
@@ -135,7 +138,9 @@ struct ReviewCLITests {
         #expect(refused.status == 1)
         #expect(refused.errorText.contains("Nothing was assigned"))
         #expect(refused.errorText.contains("needs 4 more reviewer(s) but only 3 are free of conflicts"))
-        let count = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let count = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             try await database.count("SELECT count(*)::bigint FROM assignments")
         }
         #expect(count == 0)

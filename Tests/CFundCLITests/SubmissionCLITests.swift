@@ -8,7 +8,9 @@ import Testing
 struct SubmissionCLITests {
     @Test func tokensAreIssuedOnceListedByHintAndRevoked() async throws {
         let configuration = try await TestCluster.shared.makeDatabase()
-        let fixture = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let fixture = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             try await IntakeFixture.make(database)
         }
         let cli = CLIRunner(database: configuration)
@@ -20,12 +22,16 @@ struct SubmissionCLITests {
         #expect(token.hasPrefix("cft_") && token.count == 47)
         let listed = try cli.run("org", "token", "French Tech Lyon", "--list").text
         #expect(listed.contains("cft_") && !listed.contains(token))
-        let applicant = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let applicant = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             try await TokenRepository(database).authenticate(token)
         }
         #expect(applicant?.organisation.id == fixture.lyon)
         #expect(try cli.run("org", "token", "French Tech Lyon", "--revoke", "5").text.contains("Revoked token 5"))
-        let revoked = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let revoked = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             try await TokenRepository(database).authenticate(token)
         }
         #expect(revoked == nil)
@@ -37,7 +43,9 @@ struct SubmissionCLITests {
 
     @Test func submissionsAreListedAndShownWithTheirHistory() async throws {
         let configuration = try await TestCluster.shared.makeDatabase()
-        let id = try await Database.with(configuration, logger: TestCluster.logger) { database in
+        let id = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { database in
             let fixture = try await IntakeFixture.make(database)
             let content = SubmissionContent(
                 title: "Tremplin Lyon", summary: "Founders from every neighbourhood.",

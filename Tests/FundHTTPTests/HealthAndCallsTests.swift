@@ -84,7 +84,8 @@ struct HealthAndCallsTests {
 
     @Test func readinessFailsWithAProblemWhenTheDatabaseIsGone() async throws {
         let configuration = try await TestCluster.shared.makeDatabase()
-        try await Database.with(configuration, logger: TestCluster.logger) { database in
+        try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
+            database in
             let app = Application(router: buildRouter(database: database))
             try await TestCluster.shared.drop(configuration)
             try await app.test(.router) { client in

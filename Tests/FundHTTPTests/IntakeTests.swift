@@ -293,9 +293,11 @@ struct IntakeTests {
 
     @Test func theDatabaseBeingDownIsA503() async throws {
         let configuration = try await TestCluster.shared.makeDatabase()
-        try await Database.with(configuration, logger: TestCluster.logger) { database in
+        try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
+            database in
             let fixture = try await IntakeFixture.make(database)
-            let app = Application(router: buildRouter(database: database, requestTimeout: .seconds(2)))
+            let app = Application(
+                router: buildRouter(database: database, limits: ServerLimits(requestTimeout: .seconds(2))))
             try await TestCluster.shared.drop(configuration)
             try await app.test(.router) { client in
                 let down = try await Self.post(

@@ -158,8 +158,8 @@ struct AuditTrailTests {
                 default: statement = "DELETE FROM audit_events WHERE seq = \(last)"
                 }
                 try await database.transaction { connection in
-                    try await connection.query("SET LOCAL session_replication_role = replica", logger: database.logger)
-                    try await connection.query(statement, logger: database.logger)
+                    try await connection.query("SET LOCAL session_replication_role = replica")
+                    try await connection.query(statement)
                 }
                 let result = try await AuditTrail(database).verify()
                 let edited = try await database.count("SELECT seq FROM audit_events WHERE action = 'envelope.create'")

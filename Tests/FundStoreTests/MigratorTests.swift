@@ -15,7 +15,9 @@ struct MigratorTests {
 
     static func withEmptyDatabase(_ body: @Sendable (Database) async throws -> Void) async throws {
         let configuration = try await TestCluster.shared.makeEmptyDatabase()
-        try await Database.with(configuration, logger: TestCluster.logger, maximumConnections: 8, body)
+        try await Database.with(
+            configuration, logger: TestCluster.logger, maximumConnections: 8, reachableWithin: TestCluster.patience,
+            body)
         try await TestCluster.shared.drop(configuration)
     }
 
