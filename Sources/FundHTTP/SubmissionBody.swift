@@ -4,6 +4,16 @@ import FundCore
 /// Reads a submission's JSON body field by field, so that every missing or mistyped field is
 /// reported (422) instead of the first decoding error.
 enum SubmissionBody {
+    /// A JSON number written as an integer literal. JSONSerialization turns `1e5` and `100000.0`
+    /// into numbers of floating type (`d`) and booleans into `c`, which would all bridge to an
+    /// Int64: money is counted in cents, so anything but digits is refused.
+    static func integerLiteral(_ value: Any) -> Int64? {
+        guard let number = value as? NSNumber, "qilsQILS".contains(String(cString: number.objCType)) else {
+            return nil
+        }
+        return value as? Int64
+    }
+
     /// The body as a JSON object, or a 400 problem.
     static func object(_ data: Data) throws -> [String: Any] {
         guard
@@ -35,10 +45,11 @@ enum SubmissionBody {
                 issues.append(FieldIssue(field: key, reason: "the field is missing"))
                 return Money(cents: 0)
             }
-            // JSON booleans arrive as NSNumber (class __NSCFBoolean) and bridge to 1 or 0: refuse
-            // them, fractions, and numbers past Int64.
-            guard String(describing: type(of: value)) != "__NSCFBoolean", let cents = value as? Int64 else {
-                issues.append(FieldIssue(field: key, reason: "must be a whole number of cents"))
+            guard let cents = integerLiteral(value) else {
+                issues.append(
+                    FieldIssue(
+                        field: key,
+                        reason: "must be a whole number of cents written as digits (4500000, not 45000.00 or 4.5e6)"))
                 return Money(cents: 0)
             }
             return Money(cents: cents)

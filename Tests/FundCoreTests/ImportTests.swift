@@ -62,3 +62,22 @@ struct ImportTests {
         }
     }
 }
+
+@Suite("CSV cells that are safe to open")
+struct CSVSafetyTests {
+    @Test func formulasAreNeutralisedAndNumbersStayNumbers() {
+        #expect(
+            CSV.line(["=1+1", "+33 6 12 34 56 78", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+                == "'=1+1,'+33 6 12 34 56 78,'-2+3,'@SUM(A1),'\tx,\"'\rx\"\r\n")
+        #expect(
+            CSV.line(["-12.50", "-1 500,00", "+3", "1500000.00", "-", "- 12"], separator: ";")
+                == "-12.50;-1 500,00;+3;1500000.00;'-;'- 12\r\n")
+        #expect(CSV.line(["Tremplin", "l'=égalité", "'=already"]) == "Tremplin,l'=égalité,'=already\r\n")
+    }
+
+    @Test func whatCfundWroteReadsBackAsItWas() throws {
+        let cells = ["=HYPERLINK(\"x\")", "-2+3", "@cmd", "plain", "-12.50", "\tTab"]
+        let records = try CSV.parse(CSV.line(cells))
+        #expect(records.first?.fields == cells)
+    }
+}
