@@ -59,6 +59,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>?
     private var counted = false
     private var context: ChannelHandlerContext?
+    private var closeAfterResponse = false
+    /// Set once the connection is being closed: the decoder's complaint about a request cut short
+    /// by that close is not another malformed request.
+    private var closing = false
 
     init(limits: ServerLimits, shedAbove: Int, counter: Counter) {
         self.limits = limits
@@ -103,9 +107,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), state == .inRequest {
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            // A response that refuses the rest of the request (413, 408) closes the connection:
+            // the unread body would otherwise be waited for.
+            closeAfterResponse = response.headerFields[.connection] == "close"
+        case .end where closeAfterResponse:
+            closing = true
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(data).whenComplete { _ in loopBound.value.close(promise: nil) }
+            promise?.succeed()
+            return
+        case .end where state == .inRequest:
             state = .idle
             arm(.idle)
+        default:
+            break
         }
         context.write(data, promise: promise)
     }
@@ -115,6 +132,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
+        guard !closing else { return }
         // The request could not be read as HTTP: say so in the API's own shape, then close (the
         // decoder cannot find where the next request would start).
         ServerMetrics.malformed.increment()
@@ -163,6 +181,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes `problem` as the whole response, then closes the connection.
     private func respond(_ problem: Problem, context: ChannelHandlerContext) {
         state = .inRequest
+        closing = true
         let body = problem.body
         var fields = problem.headers
         fields[.contentType] = "application/problem+json"

@@ -91,7 +91,9 @@ public struct Problem: HTTPResponseError, Sendable {
         case .databaseUnavailable:
             self.init(
                 status: .serviceUnavailable, type: "database-unavailable", title: "Database unavailable",
-                detail: "The database is unavailable; nothing was recorded. Retry later with the same Idempotency-Key.",
+                detail: "The database is unavailable or did not answer in time. Retry shortly: a POST with the same "
+                    + "Idempotency-Key returns the submission if it was recorded and records it if not; read a "
+                    + "submission before amending it again.",
                 headers: [.retryAfter: "2"])
         case .database, .migrationChanged, .migrationFailed, .cluster, .auditBroken:
             self.init(

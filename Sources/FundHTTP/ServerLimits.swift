@@ -2,8 +2,8 @@
 ///
 /// Configuration keys (`cfund serve` options, documented in `Config/cfund.example.env`):
 /// - `requestTimeout` (`--request-timeout`, 10 s): a request is answered within this time of its
-///   body being complete; when the database does not answer by then, 503 (nothing was recorded,
-///   a retry with the same Idempotency-Key is safe).
+///   body being complete; when the database does not answer by then, 503 (the change may or may
+///   not have been recorded: a retry with the same Idempotency-Key records a submission once).
 /// - `bodyTimeout` (`--body-timeout`, 10 s): the whole body must arrive within this time of the
 ///   head; a stalled upload gets 408 and the connection is closed.
 /// - `headerTimeout` (`--header-timeout`, 10 s): a request's head must be complete within this

@@ -94,10 +94,17 @@ public struct EmbeddedCluster: Sendable {
         }
     }
 
-    public func stop() throws {
+    /// How PostgreSQL stops: `fast` rolls back open transactions and closes connections cleanly,
+    /// `immediate` aborts like a crash (recovery on the next start).
+    public enum StopMode: String, Sendable {
+        case fast
+        case immediate
+    }
+
+    public func stop(_ mode: StopMode = .fast) throws {
         try withLock {
             guard isRunning() else { return }
-            let result = try run("pg_ctl", ["stop", "-w", "-m", "fast", "-D", dataDirectory.path])
+            let result = try run("pg_ctl", ["stop", "-w", "-m", mode.rawValue, "-D", dataDirectory.path])
             guard result.status == 0 else {
                 throw FundError.cluster("PostgreSQL did not stop: \(result.text); see \(logFile.path).")
             }

@@ -23,15 +23,52 @@ public enum ProcessRunner {
         _ executable: String, _ arguments: [String], as user: String? = nil, environment: [String: String]? = nil,
         separateErrors: Bool = false
     ) throws -> Output {
+        let started = try start(
+            executable, arguments, as: user, environment: environment, separateErrors: separateErrors)
+        defer { started.removeFiles() }
+        var status: Int32 = 0
+        while waitpid(started.pid, &status, 0) == -1 && errno == EINTR {}
+        return started.output(status: status)
+    }
+
+    /// A program started and left running; its output goes to files read when it ends.
+    public struct Started: Sendable {
+        public let pid: pid_t
+        let outputPath: String
+        let errorPath: String
+
+        /// What it printed, with its exit status as `waitpid` reported it.
+        public func output(status: Int32) -> Output {
+            let exited = status & 0x7f == 0
+            let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+            let errors = FileManager.default.contents(atPath: errorPath) ?? Data()
+            return Output(
+                status: code, text: String(decoding: data, as: UTF8.self),
+                errorText: String(decoding: errors, as: UTF8.self))
+        }
+
+        /// What it has printed so far.
+        public var printed: String {
+            String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+        }
+
+        public func removeFiles() {
+            unlink(outputPath)
+            unlink(errorPath)
+        }
+    }
+
+    /// Starts a program without waiting for it (see `run`, which waits).
+    public static func start(
+        _ executable: String, _ arguments: [String], as user: String? = nil, environment: [String: String]? = nil,
+        separateErrors: Bool = false
+    ) throws -> Started {
         let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
         let program = argv[0]
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("cfund-\(UUID().uuidString).out").path
         let errorPath = outputPath + ".err"
-        defer {
-            unlink(outputPath)
-            unlink(errorPath)
-        }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -56,16 +93,9 @@ public enum ProcessRunner {
             spawned = posix_spawn(&pid, program, &actions, nil, cArguments, environ)
         }
         guard spawned == 0 else {
+            unlink(outputPath)
             throw FundError.cluster("Could not run \(program): \(String(cString: strerror(spawned))).")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        let errors = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return Output(
-            status: code, text: String(decoding: data, as: UTF8.self),
-            errorText: String(decoding: errors, as: UTF8.self))
+        return Started(pid: pid, outputPath: outputPath, errorPath: errorPath)
     }
 }

@@ -26,8 +26,18 @@ public actor TestCluster {
         let name = "test_\(getpid())_\(counter)"
         let admin = cluster.connection.with(database: "postgres")
         try await Database.with(admin, logger: Self.logger, reachableWithin: Self.patience) { database in
-            try await database.query(
-                PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.templateName) STRATEGY FILE_COPY"))
+            // The template's last connections (the migration's pool) may still be closing.
+            for attempt in 1... {
+                do {
+                    try await database.query(
+                        PostgresQuery(
+                            unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.templateName) STRATEGY FILE_COPY"),
+                        mapErrors: false)
+                    return
+                } catch let error as PSQLError where error.sqlState == "55006" && attempt < 100 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
         }
         return cluster.connection.with(database: name)
     }

@@ -308,3 +308,58 @@ struct IntakeTests {
         }
     }
 }
+
+/// Deadline night is fair: a request complete before the deadline but held in the server (no
+/// free database connection, as in a rush) past it is judged by when it arrived.
+@Suite("HTTP intake: the deadline judges arrival")
+struct ArrivalTests {
+    @Test func aRequestHeldPastTheDeadlineIsOnTimeAndOneSentAfterIsLate() async throws {
+        try await withTestDatabase { database in
+            let envelope = try await EnvelopeRepository(database).create(
+                Envelope(
+                    name: "Community Fund 2025-2027", amount: Money(cents: 150_000_000),
+                    validity: try DayRange(parsing: "2025-01-01..2027-12-31")))
+            let lyon = try await OrganisationRepository(database).add(
+                Organisation(
+                    name: "French Tech Lyon", kind: .capital, city: "Lyon", country: "France",
+                    labels: [try LabelPeriod(awarded: CalendarDay(parsing: "2025-03-01"))]))
+            // Real time: the simulated clock stands still, and waiting is what this is about.
+            let closesAt = Date().addingTimeInterval(2)
+            let calls = CallRepository(database)
+            let callId = try await calls.create(
+                Call(
+                    envelopeId: envelope, title: "Deadline tonight", budget: Money(cents: 10_000_000),
+                    opensAt: Date().addingTimeInterval(-3_600), closesAt: closesAt,
+                    rules: EligibilityRules(allowedKinds: [.capital])))
+            _ = try await calls.open(String(callId))
+            let token = try await TokenRepository(database).issue(for: lyon).token
+            try await Database.with(
+                database.configuration, logger: TestCluster.logger, maximumConnections: 1,
+                reachableWithin: TestCluster.patience
+            ) { server in
+                let app = Application(router: buildRouter(database: server))
+                // The server's only connection is busy until a second and a half past the deadline.
+                let busy = Task { try await server.query("SELECT pg_sleep(3.5)") }
+                try await Task.sleep(for: .milliseconds(300))
+                try await app.test(.router) { client in
+                    let (status, json) = try await IntakeTests.post(
+                        client, call: callId, token: token, body: IntakeFixture.body(), key: "held")
+                    #expect(status == .created, "\(json)")
+                    #expect(Date() > closesAt)
+                    let parser = ISO8601DateFormatter()
+                    parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                    let received = (json["receivedAt"] as? String).flatMap(parser.date(from:))
+                    #expect(received.map { $0 < closesAt } == true, "\(json)")
+                    let late = try await IntakeTests.post(
+                        client, call: callId, token: token, body: IntakeFixture.body(title: "Too late"), key: "late")
+                    #expect(late.0 == .conflict)
+                }
+                _ = try await busy.value
+            }
+            // The wait the database subtracts is bounded: nothing is dated back more than 10 seconds.
+            let bounded = try await database.query(
+                "SELECT extract(epoch FROM now() - cfund_received_at(600000))::float8 BETWEEN 9.9 AND 10.1")
+            #expect(try bounded[0].decode(Bool.self))
+        }
+    }
+}

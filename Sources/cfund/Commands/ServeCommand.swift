@@ -6,20 +6,46 @@ import Logging
 import Metrics
 import Prometheus
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the HTTP API for applicants on the chosen database.",
         discussion: """
             Routes: GET /healthz, /readyz, /metrics, /openapi.yaml, /v1/calls; POST /v1/calls/{callId}/submissions; \
-            GET, PUT and DELETE /v1/submissions/{id}. SIGTERM or SIGINT stops accepting connections, finishes \
-            the requests in flight, then exits. Several servers can share one database.
+            GET, PUT and DELETE /v1/submissions/{id}; GET /v1/reviews, PUT /v1/reviews/{assignmentId}. \
+            Several servers can share one database.
+
+            Every request is answered within --request-timeout of its body being complete (503 when the database \
+            does not answer; retrying with the same Idempotency-Key records a submission once). A stalled body \
+            or head gets 408, a body over 64 KiB 413, a connection past --max-connections 503 with Retry-After. \
+            SIGTERM or SIGINT stops accepting connections, finishes the requests in flight and exits within \
+            --drain seconds whatever the database does; a second signal exits at once.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Most database connections this server opens.") var connections = 20
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(help: "Seconds a request may take once its body is complete; then 503.") var requestTimeout = 10
+    @Option(help: "Seconds a request body may take to arrive; then 408.") var bodyTimeout = 10
+    @Option(help: "Seconds a request's head may take to arrive; then 408.") var headerTimeout = 10
+    @Option(help: "Seconds a kept-alive connection may wait for its next request.") var idleTimeout = 60
+    @Option(help: "Open connections past which new ones get 503 (Retry-After).") var maxConnections = 1_000
+    @Option(help: "Seconds shutting down may take before the process exits anyway.") var drain = 15
+
+    func validate() throws {
+        for (name, value) in [
+            ("request-timeout", requestTimeout), ("body-timeout", bodyTimeout), ("header-timeout", headerTimeout),
+            ("idle-timeout", idleTimeout), ("max-connections", maxConnections), ("drain", drain),
+            ("connections", connections),
+        ] where value < 1 {
+            throw ValidationError("--\(name): give a whole number of at least 1.")
+        }
+    }
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -35,8 +61,25 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "cfund.serve")
         let configuration = try await DatabaseChoice.resolve(url: database.url).prepare(logger: database.logger)
         let client = Database.makeClient(configuration, logger: logger, maximumConnections: connections)
+        let limits = ServerLimits(
+            requestTimeout: .seconds(requestTimeout), bodyTimeout: .seconds(bodyTimeout),
+            headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout), maxConnections: maxConnections)
         let application = buildApplication(
-            client: client, configuration: configuration, host: host, port: port, logger: logger, metrics: registry)
-        try await application.runService()
+            client: client, configuration: configuration, host: host, port: port, logger: logger, metrics: registry,
+            limits: limits, descriptors: Self.raiseDescriptorLimit(), databaseConnections: connections)
+        try await ServerRunner.run([application], drain: .seconds(drain), logger: logger)
+    }
+
+    /// Raises the soft limit on open files to the hard one (often 1,024 against 1,048,576) and
+    /// returns it: the server keeps its connections below it.
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }
