@@ -69,6 +69,4 @@ public struct Call: Hashable, Sendable, Codable {
 
     public var deadlineDay: CalendarDay { Eligibility.deadlineDay(closesAt: closesAt, in: zone) }
 
-    /// Whether an instant falls inside the submission window: opens inclusive, closes exclusive.
-    public func accepts(at instant: Date) -> Bool { opensAt <= instant && instant < closesAt }
 }

@@ -34,6 +34,4 @@ public struct EnvelopeBalance: Hashable, Sendable {
 
     public var left: Money { total.subtracting(reserved) }
 
-    /// Whether a further reservation fits; the database enforces the same rule on its own.
-    public func canReserve(_ amount: Money) -> Bool { amount <= left }
 }

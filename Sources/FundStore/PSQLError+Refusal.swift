@@ -1,7 +1,6 @@
 import PostgresNIO
 
 extension PSQLError {
+    /// The SQLSTATE PostgreSQL sent, for the few callers that handle one refusal themselves.
     public var sqlState: String? { serverInfo?[.sqlState] }
-    public var isUniqueViolation: Bool { sqlState == "23505" }
-    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
 }

@@ -123,3 +123,63 @@ struct TextRuleTests {
         }
     }
 }
+
+/// A submission's rules that Swift checks for the user's message and PostgreSQL holds: one table of
+/// cases, each refused by both for the same field or accepted by both.
+@Suite("Submission rules in Swift and in PostgreSQL")
+struct SubmissionRulesTests {
+    struct Rollback: Error {}
+
+    static let valid = SubmissionContent(
+        title: "Tremplin Lyon", summary: "Founders from every neighbourhood.", requested: Money(cents: 4_000_000),
+        totalCost: Money(cents: 8_000_000), ambitions: [.greenTech], contactName: "Camille Martin",
+        contactEmail: "camille@lyon.example")
+
+    static func with(_ change: (inout SubmissionContent) -> Void) -> SubmissionContent {
+        var content = valid
+        change(&content)
+        return content
+    }
+
+    static let cases: [(refused: String?, content: SubmissionContent)] = [
+        (nil, valid),
+        (nil, with { $0.requested = $0.totalCost }),
+        (nil, with { $0.title = "  Tri  \n" }),
+        ("requestedCents", with { $0.requested = Money(cents: 0) }),
+        ("requestedCents", with { $0.requested = Money(cents: 8_000_001) }),
+        ("ambitions", with { $0.ambitions = [] }),
+        ("title", with { $0.title = "ab" }),
+        ("title", with { $0.title = String(repeating: "e\u{301}", count: 201) }),
+        ("summary", with { $0.summary = String(repeating: "🇫🇷", count: 2_501) }),
+        ("contact.name", with { $0.contactName = "\u{200B}" }),
+        ("contact.email", with { $0.contactEmail = "nobody" }),
+    ]
+
+    @Test func bothSidesRefuseTheSameFieldOrNeither() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            for (refused, content) in Self.cases {
+                let swift = SubmissionValidation.validate(content, maxRequest: nil).issues.map(\.field)
+                #expect(swift == (refused.map { [$0] } ?? []), "\(swift)")
+                var stored: String?
+                do {
+                    try await database.transaction { transaction in
+                        try await transaction.query(
+                            """
+                            SELECT * FROM receive_submission(\(fixture.callId), \(fixture.lyon), NULL, 'x',
+                                \(content.title), \(content.summary), \(content.requested.cents),
+                                \(content.totalCost.cents), \(content.ambitions.map(\.rawValue)), \(content.contactName),
+                                \(content.contactEmail))
+                            """)
+                        throw Rollback()
+                    }
+                } catch is Rollback {
+                    stored = nil
+                } catch FundError.validation(let issues) {
+                    stored = issues.first?.field
+                }
+                #expect(stored == refused, "\(content)")
+            }
+        }
+    }
+}
