@@ -83,7 +83,10 @@ public struct EmbeddedCluster: Sendable {
             if !isInitialised { try initialise() }
             if isRunning() { return }
             var options = "-k \(socketDirectory.path) -c listen_addresses='' -p \(Self.port)"
-            if !durable { options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off" }
+            // Test clusters serve dozens of tests at once, each with a small pool of its own.
+            if !durable {
+                options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=400"
+            }
             let result = try run(
                 "pg_ctl", ["start", "-w", "-t", "60", "-D", dataDirectory.path, "-l", logFile.path, "-o", options])
             guard result.status == 0 else {

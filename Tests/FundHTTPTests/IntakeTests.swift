@@ -323,24 +323,25 @@ struct ArrivalTests {
                 Organisation(
                     name: "French Tech Lyon", kind: .capital, city: "Lyon", country: "France",
                     labels: [try LabelPeriod(awarded: CalendarDay(parsing: "2025-03-01"))]))
-            // Real time: the simulated clock stands still, and waiting is what this is about.
-            let closesAt = Date().addingTimeInterval(2)
-            let calls = CallRepository(database)
-            let callId = try await calls.create(
-                Call(
-                    envelopeId: envelope, title: "Deadline tonight", budget: Money(cents: 10_000_000),
-                    opensAt: Date().addingTimeInterval(-3_600), closesAt: closesAt,
-                    rules: EligibilityRules(allowedKinds: [.capital])))
-            _ = try await calls.open(String(callId))
             let token = try await TokenRepository(database).issue(for: lyon).token
             try await Database.with(
                 database.configuration, logger: TestCluster.logger, maximumConnections: 1,
                 reachableWithin: TestCluster.patience
             ) { server in
                 let app = Application(router: buildRouter(database: server))
+                // Real time: the simulated clock stands still, and waiting is what this is about.
+                let closesAt = Date().addingTimeInterval(3)
+                let calls = CallRepository(database)
+                let callId = try await calls.create(
+                    Call(
+                        envelopeId: envelope, title: "Deadline tonight", budget: Money(cents: 10_000_000),
+                        opensAt: Date().addingTimeInterval(-3_600), closesAt: closesAt,
+                        rules: EligibilityRules(allowedKinds: [.capital])))
+                _ = try await calls.open(String(callId))
                 // The server's only connection is busy until a second and a half past the deadline.
-                let busy = Task { try await server.query("SELECT pg_sleep(3.5)") }
-                try await Task.sleep(for: .milliseconds(300))
+                let busy = Task { try await server.query("SELECT pg_sleep(\(closesAt.timeIntervalSinceNow + 1.5))") }
+                try await Task.sleep(for: .milliseconds(200))
+                try #require(Date() < closesAt.addingTimeInterval(-0.5), "the setup took too long to test anything")
                 try await app.test(.router) { client in
                     let (status, json) = try await IntakeTests.post(
                         client, call: callId, token: token, body: IntakeFixture.body(), key: "held")
