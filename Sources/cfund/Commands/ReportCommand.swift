@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FundCore
 import FundStore
+import FundWeb
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -257,13 +258,14 @@ extension ReportCommand {
             let page = try await database.withDatabase { database in
                 try await CallReportRepository(database).page(call: try await CallRepository(database).find(reference))
             }
-            try Self.write(page, to: output)
+            try await Self.write(page, to: output)
             print("Wrote \(output)")
         }
 
-        static func write(_ page: CallReportPage, to path: String) throws {
+        static func write(_ page: CallReportPage, to path: String) async throws {
+            let html = try await WebTemplates.load().callReport(page)
             let writer = try StreamWriter(path: path)
-            writer.write(page.render())
+            writer.write(html)
             writer.close()
         }
     }

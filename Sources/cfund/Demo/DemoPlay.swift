@@ -415,7 +415,7 @@ struct DemoRound: Sendable {
         try await ReportCommand.Reviews.write(call: call, excel: false, database: database, to: reviews)
         reviews.close()
         let page = try await CallReportRepository(database).page(call: call)
-        try ReportCommand.HTML.write(page, to: folder.appendingPathComponent("summary.html").path)
+        try await ReportCommand.HTML.write(page, to: folder.appendingPathComponent("summary.html").path)
         summary.files.append("summary.html")
         summary.envelopeName = envelope.envelope.name
         summary.envelopeTotal = envelope.balance.total

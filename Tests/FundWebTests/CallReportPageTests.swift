@@ -1,5 +1,6 @@
 import Foundation
 import FundCore
+import FundWeb
 import Testing
 
 @Suite("The HTML summary page")
@@ -23,7 +24,7 @@ struct CallReportPageTests {
             scaleMax: 5)
     }
 
-    @Test func theFundingLineSitsBeforeTheFirstReserveAndTotalsAddUp() {
+    @Test func theFundingLineSitsBeforeTheFirstReserveAndTotalsAddUp() async throws {
         let page = Self.page([
             Self.line(1, "funded", requested: 5_000_000, awarded: 5_000_000),
             Self.line(2, "funded", requested: 4_000_000, awarded: 4_000_000),
@@ -31,7 +32,7 @@ struct CallReportPageTests {
             Self.line(4, "funded", requested: 500_000, awarded: 500_000),
             Self.line(5, "withdrawn", requested: 1_000_000, awarded: 0),
         ])
-        let html = page.render()
+        let html = try await WebTemplates.load().callReport(page)
         let funding = html.range(of: "Funding line")!.lowerBound
         #expect(html.range(of: "Project 2")!.lowerBound < funding)
         #expect(funding < html.range(of: "Project 3")!.lowerBound)
@@ -43,9 +44,9 @@ struct CallReportPageTests {
         #expect(html.contains("Not ranked"))
     }
 
-    @Test func textIsEscapedAndNothingComesFromElsewhere() {
-        let html = Self.page([Self.line(1, "funded", requested: 100, awarded: 100, organisation: "A&B <script>")])
-            .render()
+    @Test func textIsEscapedAndNothingComesFromElsewhere() async throws {
+        let html = try await WebTemplates.load().callReport(
+            Self.page([Self.line(1, "funded", requested: 100, awarded: 100, organisation: "A&B <script>")]))
         #expect(html.contains("Call &lt;2024&gt; &amp; co"))
         #expect(html.contains("A&amp;B &lt;script&gt;"))
         #expect(!html.contains("<script"))
