@@ -90,3 +90,47 @@ struct HostileTextTests {
         }
     }
 }
+
+@Suite("HTTP intake: hostile numbers and floods")
+struct HostileRequestTests {
+    @Test func centsAreDigitsOnlyAndFloodsOfBadValuesGetAShortAnswer() async throws {
+        try await IntakeTests.withIntake { database, fixture, client in
+            for literal in ["1e5", "100000.0", "4.5E6", "true", "\"4500000\""] {
+                let (status, json) = try await IntakeTests.post(
+                    client, call: fixture.callId, token: fixture.lyonToken,
+                    body: IntakeFixture.body().replacingOccurrences(of: "4500000", with: literal))
+                #expect(status == .unprocessableContent, "\(literal)")
+                #expect(HostileTextTests.fields(json) == ["requestedCents"], "\(literal)")
+            }
+            // 6,000 bad ambitions in 60 KB: the answer lists twenty and says how many more.
+            let flood = Array(repeating: "\"x\"", count: 6_000).joined(separator: ",")
+            let body = IntakeFixture.body().replacingOccurrences(
+                of: "[\"talents_and_territories\", \"world_class\"]", with: "[\(flood)]")
+            let answered = try await client.execute(
+                uri: "/v1/calls/\(fixture.callId)/submissions", method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer \(fixture.lyonToken)"],
+                body: ByteBuffer(string: body)
+            ) { ($0.status, $0.body.readableBytes, IntakeTests.json($0)) }
+            #expect(answered.0 == .unprocessableContent)
+            #expect(answered.1 < 8_000)
+            #expect(HostileTextTests.fields(answered.2).count == 20)
+            #expect((answered.2["detail"] as? String)?.contains("and 5980 more") == true)
+            #expect(try await database.count("SELECT count(*)::bigint FROM submissions") == 0)
+        }
+    }
+
+    @Test func aMissingOrBadTokenNamesTheBearerScheme() async throws {
+        try await IntakeTests.withIntake { _, fixture, client in
+            for token in [nil, "cft_unknown"] {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                let answer = try await client.execute(
+                    uri: "/v1/calls/\(fixture.callId)/submissions", method: .post, headers: headers,
+                    body: ByteBuffer(string: IntakeFixture.body())
+                ) { ($0.status, $0.headers[.wwwAuthenticate]) }
+                #expect(answer.0 == .unauthorized)
+                #expect(answer.1 == "Bearer realm=\"cfund\"")
+            }
+        }
+    }
+}
