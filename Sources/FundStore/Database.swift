@@ -83,49 +83,26 @@ public struct Database: QueryExecutor {
         }
     }
 
-    public func rows(_ query: PostgresQuery, file: String, line: Int) async throws -> [PostgresRow] {
-        try await self.query(query, mapErrors: true, file: file, line: line)
+    public func send(_ query: PostgresQuery, file: String, line: Int) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger, file: file, line: line)
     }
 
-    /// As `rows`, but PostgreSQL's errors can come out as they are (`mapErrors: false`), for a
-    /// caller that handles one of them itself.
+    public func send<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
+    {
+        try await client.execute(statement, logger: logger)
+    }
+
+    /// Runs one query and collects its rows with PostgreSQL's errors as they are, for the caller
+    /// that handles one refusal itself (`mapErrors: false`).
     @discardableResult
     public func query(_ query: PostgresQuery, mapErrors: Bool, file: String = #fileID, line: Int = #line)
         async throws -> [PostgresRow]
     {
-        do {
-            var rows: [PostgresRow] = []
-            for try await row in try await client.query(query, logger: logger, file: file, line: line) {
-                rows.append(row)
-            }
-            return rows
-        } catch {
-            throw mapErrors ? Self.domainError(error) : error
-        }
-    }
-
-    public func stream(
-        _ query: PostgresQuery, file: String, line: Int, _ body: (PostgresRow) throws -> Void
-    ) async throws {
-        do {
-            for try await row in try await client.query(query, logger: logger, file: file, line: line) {
-                try body(row)
-            }
-        } catch {
-            throw Self.domainError(error)
-        }
-    }
-
-    public func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
-        -> [Statement.Row]
-    {
-        do {
-            var rows: [Statement.Row] = []
-            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
-            return rows
-        } catch {
-            throw Self.domainError(error)
-        }
+        guard !mapErrors else { return try await self.query(query, file: file, line: line) }
+        var rows: [PostgresRow] = []
+        for try await row in try await send(query, file: file, line: line) { rows.append(row) }
+        return rows
     }
 
     public func withConnection<T>(_ body: (Transaction) async throws -> sending T) async throws -> sending T {

@@ -9,15 +9,12 @@ import PostgresNIO
 /// (`RefusalCatalogue`).
 public protocol QueryExecutor: Sendable {
     var logger: Logger { get }
-    /// Runs one query and collects its rows. PostgreSQL reports some refusals (a trigger's, a
-    /// function's) only once rows stream in, so collecting is what lets every refusal come out
-    /// as a domain error.
-    func rows(_ query: PostgresQuery, file: String, line: Int) async throws -> [PostgresRow]
-    /// Runs one query and hands each row to `body` as PostgreSQL sends it, so memory stays flat
-    /// however many rows come back; `body`'s own errors pass through.
-    func stream(_ query: PostgresQuery, file: String, line: Int, _ body: (PostgresRow) throws -> Void) async throws
-    /// Runs a statement prepared once per connection (no parsing or planning per request).
-    func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    /// Sends one query; rows and refusals come as PostgresNIO gives them (`query` and
+    /// `forEachRow` collect them and map refusals).
+    func send(_ query: PostgresQuery, file: String, line: Int) async throws -> PostgresRowSequence
+    /// Sends a statement prepared once per connection (no parsing or planning per request).
+    func send<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
     /// Runs `body` in a transaction: a new one from the pool, or the one already open.
     func transaction<T>(_ body: (Transaction) async throws -> sending T) async throws -> sending T
     /// Runs `body` on one connection, for work that must happen once a connection is leased: a
@@ -26,23 +23,46 @@ public protocol QueryExecutor: Sendable {
 }
 
 extension QueryExecutor {
+    /// Runs one query and collects its rows. PostgreSQL reports some refusals (a trigger's, a
+    /// function's) only once rows stream in, so collecting is what lets every refusal come out as
+    /// a domain error.
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws
         -> [PostgresRow]
     {
-        try await rows(query, file: file, line: line)
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await send(query, file: file, line: line) { rows.append(row) }
+            return rows
+        } catch {
+            throw RefusalCatalogue.error(for: error)
+        }
     }
 
+    /// Runs one query and hands each row to `body` as PostgreSQL sends it, so memory stays flat
+    /// however many rows come back; refusals come out as domain errors, `body`'s own errors pass
+    /// through.
     public func forEachRow(
         _ query: PostgresQuery, file: String = #fileID, line: Int = #line, _ body: (PostgresRow) throws -> Void
     ) async throws {
-        try await stream(query, file: file, line: line, body)
+        do {
+            for try await row in try await send(query, file: file, line: line) { try body(row) }
+        } catch {
+            throw RefusalCatalogue.error(for: error)
+        }
     }
 
+    /// Runs a prepared statement and collects its rows, refusals as domain errors.
     public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
         -> [Statement.Row]
     {
-        try await prepared(statement)
+        do {
+            var rows: [Statement.Row] = []
+            for try await row in try await send(statement) { rows.append(row) }
+            return rows
+        } catch {
+            throw RefusalCatalogue.error(for: error)
+        }
     }
 
     /// Runs `body` in a transaction whose changes the audit trail records as `actor`'s (an API
@@ -61,7 +81,7 @@ extension QueryExecutor {
     /// Runs one statement whose changes the audit trail records as `actor`'s.
     @discardableResult
     public func query(_ query: PostgresQuery, actor: String?) async throws -> [PostgresRow] {
-        guard let actor else { return try await rows(query, file: #fileID, line: #line) }
+        guard let actor else { return try await self.query(query) }
         return try await transaction(actor: actor) { transaction in try await transaction.query(query) }
     }
 }
@@ -71,40 +91,14 @@ public struct Transaction: QueryExecutor {
     public let connection: PostgresConnection
     public let logger: Logger
 
-    public func rows(_ query: PostgresQuery, file: String, line: Int) async throws -> [PostgresRow] {
-        do {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
-                rows.append(row)
-            }
-            return rows
-        } catch {
-            throw RefusalCatalogue.error(for: error)
-        }
+    public func send(_ query: PostgresQuery, file: String, line: Int) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger, file: file, line: line)
     }
 
-    public func stream(
-        _ query: PostgresQuery, file: String, line: Int, _ body: (PostgresRow) throws -> Void
-    ) async throws {
-        do {
-            for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
-                try body(row)
-            }
-        } catch {
-            throw RefusalCatalogue.error(for: error)
-        }
-    }
-
-    public func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
-        -> [Statement.Row]
+    public func send<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
     {
-        do {
-            var rows: [Statement.Row] = []
-            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-            return rows
-        } catch {
-            throw RefusalCatalogue.error(for: error)
-        }
+        try await connection.execute(statement, logger: logger)
     }
 
     /// Already in one: the work joins it.
