@@ -55,6 +55,11 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
+    /// "31/12/2024", as French readers write a day.
+    public var french: String {
+        "\(LocalTime.pad(day))/\(LocalTime.pad(month))/\(LocalTime.pad(year, 4))"
+    }
+
     /// The same day and month `years` later; 29 February becomes 28 February in a common year.
     public func adding(years: Int) -> CalendarDay {
         let target = year + years

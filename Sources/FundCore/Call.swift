@@ -22,12 +22,14 @@ public struct Call: Hashable, Sendable, Codable {
     public var reviewsPerSubmission: Int
     public var policy: AllocationPolicy
     public var status: CallStatus
+    /// The files a submission carries: which are required, how large they may be.
+    public var attachments: AttachmentRules
 
     public init(
         id: Int64 = 0, envelopeId: Int64, title: String, budget: Money, opensAt: Date, closesAt: Date,
         timeZone: String = LocalTime.defaultZoneName, rules: EligibilityRules = EligibilityRules(),
         grid: ScoringGrid = .standard, reviewsPerSubmission: Int = 3, policy: AllocationPolicy = .skip,
-        status: CallStatus = .draft
+        status: CallStatus = .draft, attachments: AttachmentRules = AttachmentRules()
     ) {
         self.id = id
         self.envelopeId = envelopeId
@@ -41,6 +43,7 @@ public struct Call: Hashable, Sendable, Codable {
         self.reviewsPerSubmission = reviewsPerSubmission
         self.policy = policy
         self.status = status
+        self.attachments = attachments
     }
 
     /// The call with its title cleaned (see `TextRule`), and everything wrong with it as entered,
@@ -61,6 +64,13 @@ public struct Call: Hashable, Sendable, Codable {
         }
         if let cap = rules.maxRequest, cap > budget {
             issues.append(FieldIssue(field: "max-request", reason: "the cap per project exceeds the call's budget"))
+        }
+        if !(1_024...104_857_600).contains(attachments.maxFileBytes) {
+            issues.append(FieldIssue(field: "max-file-size", reason: "a file may be 1 KB to 100 MB"))
+        } else if attachments.maxSubmissionBytes < attachments.maxFileBytes {
+            issues.append(
+                FieldIssue(
+                    field: "max-files-size", reason: "the files of a submission may not weigh less than one file"))
         }
         return (clean, issues + rules.validate() + grid.validate())
     }

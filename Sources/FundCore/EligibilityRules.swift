@@ -49,28 +49,34 @@ public enum Eligibility {
         deadlineDay: CalendarDay,
         requested: Money? = nil,
         submissionsSoFar: Int = 0
-    ) -> [String] {
-        var reasons: [String] = []
+    ) -> [Message] {
+        var reasons: [Message] = []
+        let name = Message.Value.text(organisation.name)
         if !rules.allowedKinds.contains(organisation.kind) {
             reasons.append(
-                "\(organisation.name) is a \(organisation.kind.rawValue); this call is open to "
-                    + rules.allowedKinds.map(\.rawValue).joined(separator: ", ") + " only")
+                Message(
+                    "eligibility.kind",
+                    [
+                        "organisation": name, "kind": .keys(["kind.\(organisation.kind.rawValue)"]),
+                        "allowed": .keys(rules.allowedKinds.map { "kind.\($0.rawValue)" }),
+                    ]))
         }
         if let window = rules.labelAwardedWithin,
             !organisation.labels.contains(where: { window.contains($0.awarded) })
         {
-            reasons.append("\(organisation.name) holds no label awarded between \(window.first) and \(window.last)")
+            reasons.append(
+                Message(
+                    "eligibility.labelWindow",
+                    ["organisation": name, "from": .day(window.first), "to": .day(window.last)]))
         }
         if rules.labelValidAtDeadline, !organisation.labels.contains(where: { $0.isValid(on: deadlineDay) }) {
-            reasons.append("\(organisation.name)'s label is not valid on the deadline, \(deadlineDay)")
+            reasons.append(Message("eligibility.labelAtDeadline", ["organisation": name, "day": .day(deadlineDay)]))
         }
         if let cap = rules.maxRequest, let requested, requested > cap {
-            reasons.append("the request of \(requested.plain) EUR exceeds the call's cap of \(cap.plain) EUR")
+            reasons.append(Message("eligibility.cap", ["requested": .money(requested), "cap": .money(cap)]))
         }
         if submissionsSoFar >= rules.maxSubmissionsPerOrganisation {
-            reasons.append(
-                "\(organisation.name) already has \(submissionsSoFar) submission\(submissionsSoFar == 1 ? "" : "s") "
-                    + "in this call, the most it allows")
+            reasons.append(Message("eligibility.count", ["organisation": name, "count": .number(submissionsSoFar)]))
         }
         return reasons
     }

@@ -3,11 +3,41 @@ import Foundation
 /// One field that failed validation, named as the user typed it.
 public struct FieldIssue: Error, Equatable, Sendable, Codable {
     public let field: String
+    /// In English, as the CLI and the API say it.
     public let reason: String
+    /// The reason in every language, where the rule says it through the catalogue.
+    public let message: Message?
 
     public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
+        self.message = nil
+    }
+
+    public init(field: String, _ message: Message) {
+        self.field = field
+        self.reason = message.english
+        self.message = message
+    }
+
+    /// The reason as a reader of `language` reads it.
+    public func reason(in language: Language) -> String { message?.text(in: language) ?? reason }
+
+    enum CodingKeys: String, CodingKey {
+        case field
+        case reason
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            field: try container.decode(String.self, forKey: .field),
+            reason: try container.decode(String.self, forKey: .reason))
+    }
+
+    /// The same field and reason, whether or not the reason came from the catalogue.
+    public static func == (lhs: FieldIssue, rhs: FieldIssue) -> Bool {
+        lhs.field == rhs.field && lhs.reason == rhs.reason
     }
 }
 
@@ -36,7 +66,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case cluster(String)
     /// The call does not take submissions now; times are the window's bounds in the call's zone.
     case callNotOpen(call: String, status: CallStatus, opensAt: Date, closesAt: Date, timeZone: String)
-    case notEligible(reasons: [String])
+    case notEligible(reasons: [Message])
     case idempotencyConflict(key: String)
     case unauthorized(String)
     case submissionNotChangeable(id: Int64, status: SubmissionStatus)
@@ -85,7 +115,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "\(LocalTime.format(opensAt, in: zone, milliseconds: true)) to "
                 + "\(LocalTime.lastAcceptedMoment(before: closesAt, in: zone)) (\(timeZone))."
         case .notEligible(let reasons):
-            return "Not eligible for this call: " + reasons.joined(separator: "; ") + "."
+            return "Not eligible for this call: " + reasons.map(\.english).joined(separator: "; ") + "."
         case .idempotencyConflict(let key):
             return "The Idempotency-Key \"\(key)\" was already used with a different request; "
                 + "use a new key for a new submission."

@@ -8,6 +8,28 @@ import Foundation
 /// the first instant that is too late (`closesAt`, an exclusive bound) and compares with `<`.
 public enum LocalTime {
     public static let defaultZoneName = "Europe/Paris"
+    public static let paris = TimeZone(identifier: defaultZoneName)!
+
+    /// "15/12/2024 à 23:59 (heure de Paris)", "15/12/2024 at 23:59 (Paris time)": an instant as
+    /// people read it in their language, with `milliseconds` for a receipt ("23:59:59,999").
+    public static func spoken(
+        _ instant: Date, in zone: TimeZone, language: Language, milliseconds: Bool = false
+    ) -> String {
+        let (second, millis) = wholeMilliseconds(instant)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: second)
+        let day = "\(pad(parts.day!))/\(pad(parts.month!))/\(pad(parts.year!, 4))"
+        var time = "\(pad(parts.hour!)):\(pad(parts.minute!))"
+        if milliseconds {
+            time += ":\(pad(parts.second!))\(language == .fr ? "," : ".")\(pad(millis, 3))"
+        }
+        let city = zone.identifier.split(separator: "/").last.map { $0.replacingOccurrences(of: "_", with: " ") }
+        switch language {
+        case .fr: return "\(day) à \(time) (heure de \(city ?? zone.identifier))"
+        case .en: return "\(day) at \(time) (\(city ?? zone.identifier) time)"
+        }
+    }
 
     public static func zone(named name: String) throws(FundError) -> TimeZone {
         guard let zone = TimeZone(identifier: name) else { throw .unknownTimeZone(name) }

@@ -67,10 +67,13 @@ public struct Submission: Hashable, Sendable {
     public var receivedAt: Date
     public var firstReceivedAt: Date
     public var statusReasons: [String]
+    /// The files of the current version.
+    public var attachments: [AttachmentSummary]
 
     public init(
         id: Int64, callId: Int64, organisationId: Int64, organisationName: String, status: SubmissionStatus,
-        version: Int, content: SubmissionContent, receivedAt: Date, firstReceivedAt: Date, statusReasons: [String] = []
+        version: Int, content: SubmissionContent, receivedAt: Date, firstReceivedAt: Date, statusReasons: [String] = [],
+        attachments: [AttachmentSummary] = []
     ) {
         self.id = id
         self.callId = callId
@@ -82,15 +85,18 @@ public struct Submission: Hashable, Sendable {
         self.receivedAt = receivedAt
         self.firstReceivedAt = firstReceivedAt
         self.statusReasons = statusReasons
+        self.attachments = attachments
     }
 
-    /// What the receipt's SHA-256 covers: who, where, which version, when, and the content.
-    /// An applicant who kept the receipt can show that this exact content was received then.
+    /// What the receipt's SHA-256 covers: who, where, which version, when, the content, and each
+    /// file's kind, SHA-256, size and name. An applicant who kept the receipt can show that this
+    /// exact content and these exact files were received then.
     public var receiptText: String {
-        [
+        ([
             "submission=\(id)", "call=\(callId)", "organisation=\(organisationId)", "version=\(version)",
             "receivedAt=\(LocalTime.iso8601(receivedAt, in: TimeZone(identifier: "UTC")!))", content.canonicalText,
-        ].joined(separator: "\n")
+        ] + attachments.sorted { ($0.kind.rawValue, $0.sha256) < ($1.kind.rawValue, $1.sha256) }.map(\.receiptLine))
+        .joined(separator: "\n")
     }
 }
 
@@ -105,25 +111,24 @@ public enum SubmissionValidation {
         clean.title = TextRule.submissionTitle.check(content.title, into: &issues)
         clean.summary = TextRule.summary.check(content.summary, into: &issues)
         if content.requested.cents <= 0 {
-            issues.append(FieldIssue(field: "requestedCents", reason: "the request must be above zero"))
+            issues.append(FieldIssue(field: "requestedCents", Message("request.positive")))
         } else if let cap = maxRequest, content.requested > cap {
-            issues.append(
-                FieldIssue(field: "requestedCents", reason: "the request exceeds the call's cap of \(cap.cents) cents"))
+            issues.append(FieldIssue(field: "requestedCents", Message("request.cap", ["cap": .money(cap)])))
         } else if content.requested > content.totalCost {
-            issues.append(FieldIssue(field: "requestedCents", reason: "the request exceeds the project's total cost"))
+            issues.append(FieldIssue(field: "requestedCents", Message("request.cost")))
         }
         if content.totalCost.cents <= 0 {
-            issues.append(FieldIssue(field: "totalCostCents", reason: "the total cost must be above zero"))
+            issues.append(FieldIssue(field: "totalCostCents", Message("cost.positive")))
         }
         if content.ambitions.isEmpty {
-            issues.append(FieldIssue(field: "ambitions", reason: "name at least one of the Mission's ambitions"))
+            issues.append(FieldIssue(field: "ambitions", Message("ambitions.none")))
         }
         clean.contactName = TextRule.contactName.check(content.contactName, into: &issues)
         var emailIssues: [FieldIssue] = []
         clean.contactEmail = TextRule.contactEmail.check(content.contactEmail, into: &emailIssues)
         if emailIssues.isEmpty && !isEmailAddress(clean.contactEmail) {
             emailIssues.append(
-                FieldIssue(field: "contact.email", reason: "\"\(clean.contactEmail)\" is not an email address"))
+                FieldIssue(field: "contact.email", Message("email.invalid", ["email": .text(clean.contactEmail)])))
         }
         return (clean, issues + emailIssues)
     }

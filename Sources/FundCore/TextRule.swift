@@ -32,25 +32,26 @@ public struct TextRule: Sendable, Equatable {
         if let control = clean.unicodeScalars.first(where: { Self.isRefusedControl($0, multiline: multiline) }) {
             let code = String(control.value, radix: 16, uppercase: true)
             let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
-            let reason =
-                control.value == 0
-                ? "the text contains a NUL character (\\u0000); remove it"
-                : "the text contains the control character U+\(padded); remove it"
-            return .failure(FieldIssue(field: field, reason: reason))
+            let message =
+                control.value == 0 ? Message("text.nul") : Message("text.control", ["code": .text("U+\(padded)")])
+            return .failure(FieldIssue(field: field, message))
         }
         let count = Self.length(of: clean)
         guard length.contains(count) else {
-            let reason: String
+            let values: [String: Message.Value] = [
+                "min": .number(length.lowerBound), "max": .number(length.upperBound), "count": .number(count),
+            ]
+            let key: String
             if count == 0 {
-                reason = "the field is empty; type something visible"
+                key = "text.empty"
             } else if length.lowerBound == length.upperBound {
-                reason = "must be exactly \(length.lowerBound) characters (it has \(count))"
+                key = "text.exact"
             } else if length.lowerBound <= 1 {
-                reason = "must be at most \(length.upperBound) characters (it has \(count))"
+                key = "text.max"
             } else {
-                reason = "must be \(length.lowerBound) to \(length.upperBound) characters (it has \(count))"
+                key = "text.range"
             }
-            return .failure(FieldIssue(field: field, reason: reason))
+            return .failure(FieldIssue(field: field, Message(key, values)))
         }
         return .success(clean)
     }

@@ -26,8 +26,11 @@ enum SubmissionBody {
         return object
     }
 
-    /// - Throws: `FundError.validation` when fields are missing, mistyped or break the rules.
-    static func content(of object: [String: Any], maxRequest: Money?) throws -> SubmissionContent {
+    /// The body as a submission, what could not be read as such (a field missing, mistyped), and
+    /// the files it names (nil when it names none). The rules themselves are `Intake`'s.
+    static func content(of object: [String: Any]) -> (
+        content: SubmissionContent, issues: [FieldIssue], attachments: [Int64]?
+    ) {
         var issues: [FieldIssue] = []
         func text(_ key: String, in source: [String: Any] = object, field: String? = nil) -> String {
             guard let value = source[key] else {
@@ -82,13 +85,17 @@ enum SubmissionBody {
         } else {
             issues.append(FieldIssue(field: "contact", reason: "must be an object with name and email"))
         }
+        var attachments: [Int64]?
+        if let list = object["attachments"] {
+            if let items = list as? [Any], items.allSatisfy({ integerLiteral($0) != nil }) {
+                attachments = items.compactMap(integerLiteral)
+            } else {
+                issues.append(FieldIssue(field: "attachments", reason: "must be a list of attachment ids"))
+            }
+        }
         let content = SubmissionContent(
             title: title, summary: summary, requested: requested, totalCost: totalCost, ambitions: ambitions,
             contactName: name, contactEmail: email)
-        let fieldsTyped = Set(issues.map(\.field))
-        let (clean, ruleIssues) = SubmissionValidation.validate(content, maxRequest: maxRequest)
-        issues += ruleIssues.filter { !fieldsTyped.contains($0.field) }
-        guard issues.isEmpty else { throw FundError.validation(issues) }
-        return clean
+        return (content, issues, attachments)
     }
 }

@@ -35,16 +35,11 @@ struct SubmissionsController {
         do {
             let applicant = try await TokenRepository(database).applicant(for: request)
             let callId = try context.identifier("callId", kind: "call")
-            let entry = try await calls.entry(callId, database: database)
-            let call = entry.call
-            let content = try await Self.content(of: request, context: context, call: call)
-            let reasons = Eligibility.reasons(
-                for: applicant.organisation, rules: call.rules, deadlineDay: entry.deadlineDay,
-                requested: content.requested)
-            guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
-            let key = try Self.idempotencyKey(request)
-            let (submission, replayed) = try await SubmissionRepository(database).receive(
-                callId: call.id, organisation: applicant.organisation, content: content, idempotencyKey: key,
+            let call = try await calls.call(callId, database: database)
+            let body = SubmissionBody.content(of: try await Self.json(of: request, context: context))
+            let (submission, replayed) = try await Intake(database).submit(
+                call: call, organisation: applicant.organisation, content: body.content, typingIssues: body.issues,
+                attachmentIds: body.attachments ?? [], idempotencyKey: try Self.idempotencyKey(request),
                 actor: applicant.actor, arrival: context.arrival)
             if !replayed { Self.accepted.increment() }
             return try SubmissionResource(submission).response(
@@ -67,14 +62,13 @@ struct SubmissionsController {
     @Sendable func amend(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
         let applicant = try await TokenRepository(database).applicant(for: request)
         let id = try context.identifier("id", kind: "submission")
-        let submissions = SubmissionRepository(database)
-        let current = try await submissions.find(id, organisationId: applicant.organisation.id)
+        let current = try await SubmissionRepository(database).find(id, organisationId: applicant.organisation.id)
         let call = try await calls.call(current.callId, database: database)
-        let content = try await Self.content(of: request, context: context, call: call)
+        let body = SubmissionBody.content(of: try await Self.json(of: request, context: context))
         return SubmissionResource(
-            try await submissions.amend(
-                id, organisationId: applicant.organisation.id, content: content, actor: applicant.actor,
-                arrival: context.arrival))
+            try await Intake(database).amend(
+                current, call: call, content: body.content, typingIssues: body.issues,
+                attachmentIds: body.attachments, actor: applicant.actor, arrival: context.arrival))
     }
 
     @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
@@ -83,13 +77,6 @@ struct SubmissionsController {
         return SubmissionResource(
             try await SubmissionRepository(database).withdraw(
                 id, organisationId: applicant.organisation.id, actor: applicant.actor, arrival: context.arrival))
-    }
-
-    /// The body as a submission: 415 unless JSON, 413 over the limit, 400 malformed, 422 invalid.
-    static func content(of request: Request, context: AppRequestContext, call: Call) async throws
-        -> SubmissionContent
-    {
-        try SubmissionBody.content(of: try await json(of: request, context: context), maxRequest: call.rules.maxRequest)
     }
 
     /// The body as a JSON object: 415 unless JSON, 413 over the limit, 400 when not an object.

@@ -25,13 +25,16 @@ public struct CallRepository: Sendable {
                 INSERT INTO calls (
                     envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
                     label_awarded_from, label_awarded_to, label_valid_at_deadline, max_request_cents,
-                    max_submissions_per_org, reviews_per_submission, grid, policy)
+                    max_submissions_per_org, reviews_per_submission, grid, policy, required_attachments,
+                    max_file_bytes, max_submission_bytes)
                 VALUES (
                     \(call.envelopeId), \(title), \(call.budget.cents), \(call.opensAt), \(call.closesAt),
                     \(call.timeZone), \(rules.allowedKinds.map(\.rawValue)),
                     \(rules.labelAwardedWithin?.first.description)::date, \(rules.labelAwardedWithin?.last.description)::date,
                     \(rules.labelValidAtDeadline), \(rules.maxRequest?.cents), \(rules.maxSubmissionsPerOrganisation),
-                    \(call.reviewsPerSubmission), \(grid)::jsonb, \(call.policy.rawValue))
+                    \(call.reviewsPerSubmission), \(grid)::jsonb, \(call.policy.rawValue),
+                    \(call.attachments.required.map(\.rawValue)), \(call.attachments.maxFileBytes),
+                    \(call.attachments.maxSubmissionBytes))
                 ON CONFLICT ((lower(title))) DO NOTHING
                 RETURNING id
                 """)
@@ -144,7 +147,7 @@ public struct CallRepository: Sendable {
                 organisationId, name, kind, city, country, labels)
             let reasons = Eligibility.reasons(
                 for: organisation, rules: call.rules, deadlineDay: call.deadlineDay, requested: Money(cents: requested))
-            if !reasons.isEmpty { failures.append((id, reasons)) }
+            if !reasons.isEmpty { failures.append((id, reasons.map(\.english))) }
         }
         for (id, reasons) in failures {
             try await connection.query(
@@ -161,7 +164,8 @@ public struct CallRepository: Sendable {
             """
             SELECT id, envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
                    label_awarded_from::text, label_awarded_to::text, label_valid_at_deadline, max_request_cents,
-                   max_submissions_per_org, reviews_per_submission, grid::text, policy, status
+                   max_submissions_per_org, reviews_per_submission, grid::text, policy, status,
+                   required_attachments, max_file_bytes, max_submission_bytes
             FROM calls
             WHERE (NOT \(onlyMatching) OR id = \(id) OR lower(title) = lower(\(title)))
               AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
@@ -171,11 +175,11 @@ public struct CallRepository: Sendable {
         for row in rows {
             let (
                 id, envelopeId, title, budget, opensAt, closesAt, zone, kinds, labelFrom, labelTo, validAtDeadline,
-                maxRequest, maxSubmissions, reviews, grid, policy, status
+                maxRequest, maxSubmissions, reviews, grid, policy, status, required, maxFile, maxFiles
             ) = try row.decode(
                 (
                     Int64, Int64, String, Int64, Date, Date, String, [String], String?, String?, Bool, Int64?, Int, Int,
-                    String, String, String
+                    String, String, String, [String], Int64, Int64
                 ).self)
             var window: DayRange?
             if let labelFrom, let labelTo {
@@ -193,7 +197,10 @@ public struct CallRepository: Sendable {
                     closesAt: closesAt, timeZone: zone, rules: rules,
                     grid: try JSONDecoder().decode(ScoringGrid.self, from: Data(grid.utf8)),
                     reviewsPerSubmission: reviews, policy: AllocationPolicy(rawValue: policy) ?? .skip,
-                    status: CallStatus(rawValue: status) ?? .draft))
+                    status: CallStatus(rawValue: status) ?? .draft,
+                    attachments: AttachmentRules(
+                        required: required.compactMap(AttachmentKind.init(rawValue:)), maxFileBytes: maxFile,
+                        maxSubmissionBytes: maxFiles)))
         }
         return calls
     }

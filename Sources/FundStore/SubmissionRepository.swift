@@ -31,20 +31,37 @@ public struct SubmissionRepository: Sendable {
         self.database = database
     }
 
-    /// Receives a submission; `replayed` is true when an earlier request with the same
-    /// idempotency key and content created it. `actor` is who the audit trail records; `arrival`
-    /// is when the request was complete, so that the time of receipt does not count its wait.
+    /// Receives a submission with its files (already stored, the organisation's own, checked
+    /// against the call's rules by the caller); `replayed` is true when an earlier request with
+    /// the same idempotency key, content and files created it. `actor` is who the audit trail
+    /// records; `arrival` is when the request was complete, so that the time of receipt does not
+    /// count its wait.
     public func receive(
         callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?,
-        actor: String? = nil, arrival: Arrival = Arrival()
+        attachments: [AttachmentSummary] = [], actor: String? = nil, arrival: Arrival = Arrival()
     ) async throws -> (submission: Submission, replayed: Bool) {
-        let fingerprint = Digest.sha256("call=\(callId)\n" + content.canonicalText)
+        let fingerprint = Digest.sha256(
+            (["call=\(callId)", content.canonicalText] + attachments.map(\.receiptLine).sorted()).joined(
+                separator: "\n"))
         // Measured once a connection is leased: waiting for one is what a rush makes long.
-        let rows = try await database.withConnection { connection in
+        func receive(on connection: Transaction) async throws -> [ReceiveStatement.Row] {
             try await connection.execute(
                 ReceiveStatement(
                     callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
                     content: content, actor: actor, waitedMilliseconds: arrival.waitedMilliseconds))
+        }
+        let rows: [ReceiveStatement.Row]
+        if attachments.isEmpty {
+            rows = try await database.withConnection { try await receive(on: $0) }
+        } else {
+            // The submission and its files are one fact: recorded together or not at all.
+            rows = try await database.transaction { transaction in
+                let rows = try await receive(on: transaction)
+                if let (id, replayed, version, _, _, _) = rows.first, !replayed {
+                    try await AttachmentRepository(transaction).link(attachments, submissionId: id, version: version)
+                }
+                return rows
+            }
         }
         guard let (id, replayed, version, status, receivedAt, firstReceivedAt) = rows.first else {
             throw FundError.database("The submission was not recorded; try again with the same Idempotency-Key.")
@@ -54,7 +71,7 @@ public struct SubmissionRepository: Sendable {
         let submission = Submission(
             id: id, callId: callId, organisationId: organisation.id, organisationName: organisation.name,
             status: SubmissionStatus(rawValue: status) ?? .submitted, version: version, content: content,
-            receivedAt: receivedAt, firstReceivedAt: firstReceivedAt)
+            receivedAt: receivedAt, firstReceivedAt: firstReceivedAt, attachments: attachments)
         return (submission, false)
     }
 
@@ -67,7 +84,10 @@ public struct SubmissionRepository: Sendable {
             WHERE s.id = \(id) AND (\(organisationId)::bigint IS NULL OR s.organisation_id = \(organisationId))
             """)
         guard let row = rows.first else { throw FundError.notFound(kind: "submission", reference: String(id)) }
-        return try Self.submission(row)
+        var submission = try Self.submission(row)
+        submission.attachments = try await AttachmentRepository(database).forSubmission(
+            submission.id, version: submission.version)
+        return submission
     }
 
     /// What `submission(_:)` reads, first in a row: `s` is submissions, `o` its organisation.
@@ -99,12 +119,14 @@ public struct SubmissionRepository: Sendable {
 
     /// Stores a new version of an organisation's live submission, before the deadline only; the
     /// database keeps the version it replaces.
+    /// `attachments`: the new version's files; nil keeps the files of the version it replaces.
     public func amend(
-        _ id: Int64, organisationId: Int64, content: SubmissionContent, actor: String? = nil,
-        arrival: Arrival = Arrival()
+        _ id: Int64, organisationId: Int64, content: SubmissionContent, attachments: [AttachmentSummary]? = nil,
+        actor: String? = nil, arrival: Arrival = Arrival()
     ) async throws -> Submission {
         let rows = try await database.transaction(actor: actor) { transaction in
-            try await transaction.query(
+            let files = AttachmentRepository(transaction)
+            let rows = try await transaction.query(
                 """
                 UPDATE submissions SET version = version + 1,
                     received_at = cfund_received_at(\(arrival.waitedMilliseconds)), title = \(content.title),
@@ -112,8 +134,17 @@ public struct SubmissionRepository: Sendable {
                     total_cost_cents = \(content.totalCost.cents), ambitions = \(content.ambitions.map(\.rawValue)),
                     contact_name = \(content.contactName), contact_email = \(content.contactEmail)
                 WHERE id = \(id) AND organisation_id = \(organisationId) AND status = 'submitted'
-                RETURNING id
+                RETURNING version
                 """)
+            if let version = try rows.first?.decode(Int.self) {
+                if let attachments {
+                    try await files.link(attachments, submissionId: id, version: version)
+                } else {
+                    try await files.link(
+                        try await files.forSubmission(id, version: version - 1), submissionId: id, version: version)
+                }
+            }
+            return rows
         }
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)

@@ -162,7 +162,8 @@ struct ServerFaultTests {
                 "Idempotency-Key": "stuck",
             ], body: IntakeFixture.body())
         #expect(stuck.status == 503)
-        #expect(stuck.seconds < 4)
+        // Two seconds of deadline, and slack for a machine busy with the rest of the suite.
+        #expect(stuck.seconds < 6)
         #expect(stuck.headers["retry-after"] != nil)
         let (status, seconds) = await server.terminate(within: .seconds(10))
         #expect(status == 0)

@@ -45,19 +45,22 @@ struct RulesTests {
     @Test func theLabelWindowIsInclusiveAtBothEnds() throws {
         for day in ["2024-01-01", "2024-12-31"] {
             let organisation = try Self.capital([(day, "2027-06-01")])
-            let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline)
+            let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline).map(
+                \.english)
             #expect(!reasons.contains { $0.contains("no label awarded") })
         }
         for day in ["2023-12-31", "2025-01-01"] {
             let organisation = try Self.capital([(day, "2027-06-01")])
-            let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline)
+            let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline).map(
+                \.english)
             #expect(reasons.contains { $0.contains("no label awarded between 2024-01-01 and 2024-12-31") })
         }
     }
 
     @Test func aLabelExpiredOnTheDeadlineDoesNotCount() throws {
         let organisation = try Self.capital([("2024-01-10", "2024-12-15")])
-        let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline)
+        let reasons = Eligibility.reasons(for: organisation, rules: Self.rules, deadlineDay: Self.deadline).map(
+            \.english)
         #expect(reasons == ["French Tech Lyon's label is not valid on the deadline, 2024-12-15"])
         let lastDay = try Self.capital([("2024-01-10", "2024-12-16")])
         #expect(Eligibility.reasons(for: lastDay, rules: Self.rules, deadlineDay: Self.deadline).isEmpty)
@@ -68,7 +71,8 @@ struct RulesTests {
         community.kind = .communityFrance
         let reasons = Eligibility.reasons(
             for: community, rules: Self.rules, deadlineDay: Self.deadline, requested: Money(cents: 5_000_001),
-            submissionsSoFar: 1)
+            submissionsSoFar: 1
+        ).map(\.english)
         #expect(reasons.count == 3)
         #expect(reasons[0].contains("is a community_fr; this call is open to capital only"))
         #expect(reasons[1].contains("exceeds the call's cap of 50000.00 EUR"))

@@ -50,6 +50,13 @@ struct CallCommand: AsyncParsableCommand {
         var grid: String?
         @Option(help: "Allocation policy when the next award does not fit: strict, skip or partial.")
         var policy = AllocationPolicy.skip.rawValue
+        @Option(
+            name: .customLong("require-files"),
+            help: "Files every submission must carry, comma-separated: description, budget, statutes, other.")
+        var requireFiles = ""
+        @Option(name: .customLong("max-file-size"), help: "Largest file, in megabytes.") var maxFileSize = 10
+        @Option(name: .customLong("max-files-size"), help: "Largest total of a submission's files, in megabytes.")
+        var maxFilesSize = 25
 
         func run() async throws {
             let zone = try parseOption("time-zone", timeZone, LocalTime.zone(named:))
@@ -71,6 +78,10 @@ struct CallCommand: AsyncParsableCommand {
                 throw ValidationError("--policy: use strict, skip or partial.")
             }
             let chosenGrid = try grid.map(Self.loadGrid) ?? .standard
+            let files = AttachmentRules(
+                required: try requireFiles.split(separator: ",").map {
+                    try parseOption("require-files", String($0), AttachmentKind.init(parsing:))
+                }, maxFileBytes: Int64(maxFileSize) * 1_048_576, maxSubmissionBytes: Int64(maxFilesSize) * 1_048_576)
             let rules = EligibilityRules(
                 allowedKinds: allowed, labelAwardedWithin: window, labelValidAtDeadline: labelValidAtDeadline,
                 maxRequest: cap, maxSubmissionsPerOrganisation: maxSubmissions)
@@ -80,7 +91,7 @@ struct CallCommand: AsyncParsableCommand {
                 let call = Call(
                     envelopeId: envelope.id, title: title, budget: money, opensAt: opensAt, closesAt: closesAt,
                     timeZone: zone.identifier, rules: rules, grid: chosenGrid, reviewsPerSubmission: reviews,
-                    policy: chosenPolicy)
+                    policy: chosenPolicy, attachments: files)
                 return (try await CallRepository(database).create(call), envelope.name)
             }
             print("Created draft call \(id): \(title), \(money.french) from \(envelopeName).")
@@ -201,6 +212,10 @@ struct CallCommand: AsyncParsableCommand {
                 print("Max request: \(rules.maxRequest?.french ?? "none")")
                 print("Submissions: at most \(rules.maxSubmissionsPerOrganisation) per organisation")
                 print("Reviews:     \(call.reviewsPerSubmission) per submission; policy \(call.policy.rawValue)")
+                print(
+                    "Files:       \(call.attachments.required.map(\.rawValue).joined(separator: ", ").ifEmpty("none")) "
+                        + "required; up to \(call.attachments.maxFileBytes / 1_048_576) MB each, "
+                        + "\(call.attachments.maxSubmissionBytes / 1_048_576) MB in all")
                 print("Grid (overall threshold \(call.grid.overallThreshold) / 100):")
                 for criterion in call.grid.criteria {
                     let threshold = criterion.threshold.map { ", threshold \($0)" } ?? ""

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The languages people read cfund in: French first, English available.
+public enum Language: String, CaseIterable, Sendable, Codable {
+    case fr
+    case en
+
+    /// The first of French and English an `Accept-Language` header prefers (by quality, then
+    /// order); French when it names neither.
+    public static func preferred(acceptLanguage header: String?) -> Language {
+        guard let header else { return .fr }
+        var best: (language: Language, quality: Double, position: Int)?
+        for (position, item) in header.split(separator: ",").enumerated() {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first?.lowercased() else { continue }
+            let primary = String(tag.split(separator: "-").first ?? "")
+            guard let language = Language(rawValue: primary) else { continue }
+            let quality =
+                parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            guard quality > 0 else { continue }
+            if best == nil || quality > best!.quality { best = (language, quality, position) }
+        }
+        return best?.language ?? .fr
+    }
+}
+
+/// Something said to a person, whatever their language: a key of the catalogues
+/// (`Catalogue+French.swift`, `Catalogue+English.swift`) and the values to put in its `{name}`s.
+/// Amounts, days and instants are written the way each language writes them.
+public struct Message: Sendable, Hashable {
+    public enum Value: Sendable, Hashable {
+        case text(String)
+        case number(Int)
+        case money(Money)
+        case day(CalendarDay)
+        /// An instant, shown in a time zone (a call's).
+        case instant(Date, zone: String)
+        /// Catalogue keys, each said in the message's language, joined by commas.
+        case keys([String])
+        /// A size in bytes, in kilo- or megabytes ("10 Mo", "10 MB").
+        case bytes(Int64)
+    }
+
+    public let key: String
+    public let values: [String: Value]
+
+    public init(_ key: String, _ values: [String: Value] = [:]) {
+        self.key = key
+        self.values = values
+    }
+
+    /// The message in `language`; the key itself when a catalogue lacks it (a test keeps them whole).
+    public func text(in language: Language) -> String {
+        var text = Catalogue.text(key, in: language) ?? key
+        for (name, value) in values {
+            text = text.replacingOccurrences(of: "{\(name)}", with: Self.render(value, in: language))
+        }
+        return text
+    }
+
+    public var english: String { text(in: .en) }
+
+    static func render(_ value: Value, in language: Language) -> String {
+        switch (value, language) {
+        case (.text(let text), _): return text
+        case (.number(let number), _): return String(number)
+        case (.money(let amount), .fr): return amount.french
+        case (.money(let amount), .en): return amount.plain + " EUR"
+        case (.day(let day), .fr): return day.french
+        case (.day(let day), .en): return day.description
+        case (.instant(let instant, let zone), _):
+            return LocalTime.spoken(instant, in: TimeZone(identifier: zone) ?? LocalTime.paris, language: language)
+        case (.keys(let keys), _):
+            return keys.map { Catalogue.text($0, in: language) ?? $0 }.joined(separator: ", ")
+        case (.bytes(let bytes), _):
+            let (unit, size): (String, Double) =
+                bytes >= 1_048_576 ? ("M", Double(bytes) / 1_048_576) : ("k", Double(bytes) / 1_024)
+            var number =
+                size >= 10 || size == size.rounded() ? String(Int(size.rounded())) : String(format: "%.1f", size)
+            if language == .fr { number = number.replacingOccurrences(of: ".", with: ",") }
+            return number + "\u{00A0}" + unit + (language == .fr ? "o" : "B")
+        }
+    }
+}
