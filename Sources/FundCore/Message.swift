@@ -60,12 +60,12 @@ public struct Message: Sendable, Hashable {
 
     public var english: String { text(in: .en) }
 
-    static func render(_ value: Value, in language: Language) -> String {
+    public static func render(_ value: Value, in language: Language) -> String {
         switch (value, language) {
         case (.text(let text), _): return text
         case (.number(let number), _): return String(number)
         case (.money(let amount), .fr): return amount.french
-        case (.money(let amount), .en): return amount.plain + " EUR"
+        case (.money(let amount), .en): return amount.english
         case (.day(let day), .fr): return day.french
         case (.day(let day), .en): return day.description
         case (.instant(let instant, let zone), _):

@@ -44,6 +44,19 @@ public struct Money: Hashable, Comparable, Sendable, Codable, CustomStringConver
     /// "1 500 000,00 €" with no-break spaces, as French readers and spreadsheets expect.
     public var french: String { frenchNumber + "\u{00A0}€" }
 
+    /// "€1,500,000.00", as English readers write an amount.
+    public var english: String {
+        let sign = cents < 0 ? "-" : ""
+        let digits = String(cents.magnitude / 100)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        let rest = cents.magnitude % 100
+        return "\(sign)€\(grouped).\(rest < 10 ? "0" : "")\(rest)"
+    }
+
     /// "1 500 000,00" without the currency sign, for spreadsheet cells.
     public var frenchNumber: String {
         let sign = cents < 0 ? "-" : ""

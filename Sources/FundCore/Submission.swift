@@ -100,6 +100,19 @@ public struct Submission: Hashable, Sendable {
     }
 }
 
+/// One version of a submission, as its history shows it.
+public struct SubmissionVersion: Sendable, Equatable {
+    public let version: Int
+    public let content: SubmissionContent
+    public let receivedAt: Date
+
+    public init(version: Int, content: SubmissionContent, receivedAt: Date) {
+        self.version = version
+        self.content = content
+        self.receivedAt = receivedAt
+    }
+}
+
 /// Checks a submission as sent, field by field, against the call's cap.
 public enum SubmissionValidation {
     /// The content with its text cleaned (see `TextRule`), and every issue found.

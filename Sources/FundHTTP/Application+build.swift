@@ -37,6 +37,7 @@ public func buildRouter(
     router.addRoutes(submissions.callRoutes, atPath: "v1/calls")
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
+    router.addRoutes(PortalController(database: database, calls: calls, templates: TemplateStore()).endpoints)
     // Last, so it sees every route, and innermost, so it sees the router's own 404.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return GuardedRouter(router: router, limits: limits)

@@ -1,3 +1,4 @@
+import Foundation
 import FundCore
 import FundStore
 import Hummingbird
@@ -30,6 +31,7 @@ public struct GuardedResponder<Base: HTTPResponder>: HTTPResponder where Base.Co
     let limits: ServerLimits
 
     public func respond(to request: Request, context: AppRequestContext) async throws -> Response {
+        if Self.streamsItsBody(request) { return try await upload(request, context: context) }
         var request = request
         var context = context
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limits.bodyLimit {
@@ -66,6 +68,87 @@ public struct GuardedResponder<Base: HTTPResponder>: HTTPResponder where Base.Co
         return response
     }
 
+    /// Uploads are files, read by their route as they arrive and stored chunk by chunk: they are
+    /// not read whole first. A stalled upload still gets 408: a watchdog cancels the route when no
+    /// byte has come for `bodyTimeout` (cancelling the read ends the body's stream, and the route's
+    /// database work is bounded by `Deadline` in the store, so the group never waits long).
+    static func streamsItsBody(_ request: Request) -> Bool {
+        guard request.method == .post else { return false }
+        let path = request.uri.path.split(separator: "/")
+        return path.count == 3 && path[0] == "drafts" && path[2] == "files"
+    }
+
+    private func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limits.uploadLimit {
+            return try Self.tooLarge(limits, limit: limits.uploadLimit).response(from: request, context: context)
+        }
+        var request = request
+        var context = context
+        let activity = Activity()
+        request.body = RequestBody(asyncSequence: WatchedBody(body: request.body, activity: activity))
+        context.arrival = Arrival()
+        let (base, limits) = (base, limits)
+        let (finalRequest, finalContext) = (request, context)
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await base.respond(to: finalRequest, context: finalContext) }
+            group.addTask {
+                while !activity.stalled(after: limits.bodyTimeout) { try await Task.sleep(for: .milliseconds(500)) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next() ?? nil else {
+                ServerMetrics.timedOut(.body)
+                context.logger.notice("the client stalled its upload", metadata: ["limit": "\(limits.bodyTimeout)"])
+                return try Problem(
+                    status: .requestTimeout, type: "request-timeout", title: "Request timeout",
+                    detail: "The upload stalled for \(limits.bodyTimeout); send it again.",
+                    headers: [.connection: "close"]
+                ).response(from: request, context: context)
+            }
+            return response
+        }
+    }
+
+    /// When bytes last came in, and whether the body is all in, for the upload watchdog.
+    final class Activity: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last = ContinuousClock.now
+        private var complete = false
+
+        func touch(complete: Bool = false) {
+            lock.lock()
+            last = .now
+            self.complete = self.complete || complete
+            lock.unlock()
+        }
+
+        func stalled(after limit: Duration) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return !complete && ContinuousClock.now - last >= limit
+        }
+    }
+
+    /// The request's body, telling `activity` of every chunk and of its end.
+    struct WatchedBody: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let body: RequestBody
+        let activity: Activity
+
+        func makeAsyncIterator() -> Iterator { Iterator(base: body.makeAsyncIterator(), activity: activity) }
+
+        struct Iterator: AsyncIteratorProtocol {
+            var base: RequestBody.AsyncIterator
+            let activity: Activity
+
+            mutating func next() async throws -> ByteBuffer? {
+                let chunk = try await base.next()
+                activity.touch(complete: chunk == nil)
+                return chunk
+            }
+        }
+    }
+
     /// The whole body, or 413 past the limit, or 408 when it does not arrive in time. Reading is
     /// cancelled at the deadline and the task group waits for it: the body's stream stops on
     /// cancellation, and nothing else may read it while this does.
@@ -93,10 +176,10 @@ public struct GuardedResponder<Base: HTTPResponder>: HTTPResponder where Base.Co
         }
     }
 
-    static func tooLarge(_ limits: ServerLimits) -> Problem {
+    static func tooLarge(_ limits: ServerLimits, limit: Int64? = nil) -> Problem {
         Problem(
             status: .contentTooLarge, type: "too-large", title: "Body too large",
-            detail: "The request body is over \(limits.bodyLimit / 1024) KiB; send less.",
+            detail: "The request body is over \((limit ?? Int64(limits.bodyLimit)) / 1024) KiB; send less.",
             headers: [.connection: "close"])
     }
 }

@@ -22,6 +22,8 @@ public struct ServerLimits: Sendable {
     public var idleTimeout: Duration
     public var maxConnections: Int
     public var bodyLimit: Int
+    /// The largest file upload (a call sets its own, lower, per file).
+    public var uploadLimit: Int64 = 100 * 1_048_576
 
     public init(
         requestTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10),

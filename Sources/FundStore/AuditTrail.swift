@@ -24,6 +24,7 @@ public enum AuditActor {
     public static func cli(user: String) -> String { "cli:" + user }
     public static func organisationToken(_ id: Int64) -> String { "organisation-token:\(id)" }
     public static func reviewerToken(_ id: Int64) -> String { "reviewer-token:\(id)" }
+    public static func contact(_ id: Int64) -> String { "contact:\(id)" }
 }
 
 /// What `cfund audit verify` found.

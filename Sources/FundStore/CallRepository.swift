@@ -65,6 +65,15 @@ public struct CallRepository: Sendable {
         return call
     }
 
+    /// Whether a call takes submissions and changes now, by the database clock.
+    public func takesChanges(_ id: Int64) async throws -> Bool {
+        try await database.query(
+            """
+            SELECT status = 'open' AND cfund_now() >= opens_at AND cfund_now() < closes_at FROM calls WHERE id = \(id)
+            """
+        ).first?.decode(Bool.self) ?? false
+    }
+
     /// Opens a draft call; refused when its deadline has already passed by the database clock.
     public func open(_ reference: String) async throws -> Call {
         let call = try await find(reference)

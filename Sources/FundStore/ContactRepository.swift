@@ -2,16 +2,6 @@ import Foundation
 import FundCore
 import PostgresNIO
 
-/// A person of an organisation who signs in to the portal.
-public struct Contact: Sendable, Equatable {
-    public let id: Int64
-    public let organisationId: Int64
-    public let name: String
-    public let email: String
-    public let language: Language
-    public let revokedAt: Date?
-}
-
 /// A contact as `cfund org contacts` lists them.
 public struct ContactInfo: Sendable, Equatable {
     public let contact: Contact

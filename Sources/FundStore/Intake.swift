@@ -41,6 +41,47 @@ public struct Intake: Sendable {
             attachments: attachmentIds == nil ? nil : files, actor: actor, arrival: arrival)
     }
 
+    /// Makes a draft the submission it prepares (or the amendment it prepares), once, whatever
+    /// the clicks: the draft's row stays locked until the submission and the mark on the draft
+    /// are committed together. `fresh` is false when it had been submitted already.
+    /// - Parameter typingIssues: what the form could not read (an amount that is not one).
+    public func submit(
+        draft: Draft, call: Call, organisation: Organisation, contact: Contact, typingIssues: [FieldIssue] = [],
+        arrival: Arrival
+    ) async throws -> (submission: Submission, fresh: Bool) {
+        try await database.transaction { transaction in
+            let state = try await transaction.query(
+                """
+                SELECT submitted_at IS NOT NULL, submission_id FROM drafts
+                WHERE id = \(draft.id) AND organisation_id = \(organisation.id) FOR UPDATE
+                """)
+            guard let (submitted, submissionId) = try state.first?.decode((Bool, Int64?).self) else {
+                throw FundError.notFound(kind: "draft", reference: String(draft.id))
+            }
+            let submissions = SubmissionRepository(transaction)
+            if submitted, let submissionId {
+                return (try await submissions.find(submissionId, organisationId: organisation.id), false)
+            }
+            let files = try await AttachmentRepository(transaction).forDraft(draft.id).map(\.id)
+            let intake = Intake(transaction)
+            let actor = AuditActor.contact(contact.id)
+            let submission: Submission
+            if let submissionId {
+                submission = try await intake.amend(
+                    try await submissions.find(submissionId, organisationId: organisation.id), call: call,
+                    content: draft.content, typingIssues: typingIssues, attachmentIds: files, actor: actor,
+                    arrival: arrival)
+            } else {
+                submission = try await intake.submit(
+                    call: call, organisation: organisation, content: draft.content, typingIssues: typingIssues,
+                    attachmentIds: files, idempotencyKey: "draft-\(draft.id)", actor: actor, arrival: arrival
+                ).submission
+            }
+            try await DraftRepository(transaction).markSubmitted(draft.id, submissionId: submission.id)
+            return (submission, true)
+        }
+    }
+
     /// The content cleaned and the files found, or every issue at once.
     private func check(
         call: Call, organisationId: Int64, content: SubmissionContent, typingIssues: [FieldIssue],

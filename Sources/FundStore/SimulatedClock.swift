@@ -25,6 +25,14 @@ public struct SimulatedClock: Sendable {
         try await database.query("DELETE FROM simulated_clock")
     }
 
+    /// The instant deadlines are judged against: the simulated one when set, else the database's.
+    public func now() async throws -> Date {
+        guard let now = try await database.query("SELECT cfund_now()").first?.decode(Date.self) else {
+            throw FundError.databaseUnavailable("The database did not say what time it is; try again.")
+        }
+        return now
+    }
+
     public func current() async throws -> Date? {
         try await database.query("SELECT at FROM simulated_clock").decode(Date.self).first(where: { _ in true })
     }

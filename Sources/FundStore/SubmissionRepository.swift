@@ -2,13 +2,6 @@ import Foundation
 import FundCore
 import PostgresNIO
 
-/// One version of a submission, as its history shows it.
-public struct SubmissionVersion: Sendable, Equatable {
-    public let version: Int
-    public let content: SubmissionContent
-    public let receivedAt: Date
-}
-
 /// A submission as the programme team lists it.
 public struct SubmissionSummary: Sendable, Equatable {
     public let id: Int64
@@ -165,6 +158,29 @@ public struct SubmissionRepository: Sendable {
         }
         guard !rows.isEmpty else { throw try await whyUnchangeable(id, organisationId: organisationId) }
         return try await find(id, organisationId: organisationId)
+    }
+
+    /// An organisation's submissions, newest first, each with its current version and files.
+    public func forOrganisation(_ organisationId: Int64) async throws -> [Submission] {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.columns)
+            FROM submissions s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.organisation_id = \(organisationId)
+            ORDER BY s.first_received_at DESC, s.id DESC
+            """)
+        return try rows.map(Self.submission)
+    }
+
+    /// How many live (not withdrawn) submissions an organisation holds in each call.
+    public func liveCounts(organisationId: Int64) async throws -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        for (call, live) in try await database.query(
+            "SELECT call_id, live FROM submission_counts WHERE organisation_id = \(organisationId)"
+        ).decode((Int64, Int).self) {
+            counts[call] = live
+        }
+        return counts
     }
 
     /// Every version, oldest first, the current one last.

@@ -31,7 +31,7 @@ struct CatalogueTests {
             message.text(in: .fr)
                 == "la somme demandée, 60\u{00A0}000,00\u{00A0}€, dépasse le plafond de l'appel, 50\u{00A0}000,00\u{00A0}€"
         )
-        #expect(message.text(in: .en) == "the request of 60000.00 EUR exceeds the call's cap of 50000.00 EUR")
+        #expect(message.text(in: .en) == "the request of €60,000.00 exceeds the call's cap of €50,000.00")
         let deadline = try LocalTime.deadline("2024-12-15 23:59", in: LocalTime.paris).addingTimeInterval(-0.001)
         #expect(LocalTime.spoken(deadline, in: LocalTime.paris, language: .fr) == "15/12/2024 à 23:59 (heure de Paris)")
         #expect(

@@ -75,7 +75,7 @@ struct RulesTests {
         ).map(\.english)
         #expect(reasons.count == 3)
         #expect(reasons[0].contains("is a community_fr; this call is open to capital only"))
-        #expect(reasons[1].contains("exceeds the call's cap of 50000.00 EUR"))
+        #expect(reasons[1].contains("exceeds the call's cap of €50,000.00"))
         #expect(reasons[2].contains("already has 1 submission"))
     }
 

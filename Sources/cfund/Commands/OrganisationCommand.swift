@@ -7,7 +7,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "The network directory: French Tech Capitals and Communities with their label periods.",
-        subcommands: [Add.self, List.self, Import.self, Token.self]
+        subcommands: [Add.self, List.self, Import.self, Token.self, Invite.self, Contacts.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -131,4 +131,86 @@ struct OrganisationCommand: AsyncParsableCommand {
             print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
         }
     }
+
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Invite a person of an organisation to the web portal: prints their one-time sign-in link.",
+            discussion: """
+                Adds the person as one of the organisation's contacts (or finds them by address, lifting a \
+                revocation) and prints a sign-in link: it works once, for 7 days, and only its SHA-256 is \
+                stored. Send it to the person; following it opens a session on the portal. Links start with \
+                CFUND_PUBLIC_URL (default http://127.0.0.1:8080, where `cfund serve` listens).
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Organisation id or name.") var organisation: String
+        @Option(help: "The person's email address.") var email: String
+        @Option(help: "The person's name (default: the address).") var name: String?
+        @Option(help: "The language of their mail: fr or en.") var language = "fr"
+
+        func run() async throws {
+            guard let chosen = Language(rawValue: language) else { throw ValidationError("--language: use fr or en.") }
+            let (reference, email, name) = (organisation, email, name)
+            let (organisation, contact, secret) = try await database.withDatabase { database in
+                let organisation = try await OrganisationRepository(database).find(reference)
+                let (contact, secret) = try await ContactRepository(database).invite(
+                    organisationId: organisation.id, name: name, email: email, language: chosen)
+                return (organisation, contact, secret)
+            }
+            print(
+                "Invited \(contact.name) <\(contact.email)> of \(organisation.name). Their sign-in link (once, 7 days):"
+            )
+            print(PortalLinks.signIn(secret))
+        }
+    }
+
+    struct Contacts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the people of an organisation who use the portal, or revoke one.",
+            discussion: "--revoke ends the person's sessions at once; inviting them again lets them back in.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "Organisation id or name.") var organisation: String
+        @Option(help: "Revoke the contact with this email address.") var revoke: String?
+
+        func run() async throws {
+            let (reference, revoke) = (organisation, revoke)
+            let (revoked, contacts) = try await database.withDatabase { database in
+                let organisation = try await OrganisationRepository(database).find(reference)
+                let contacts = ContactRepository(database)
+                var revoked: Contact?
+                if let revoke { revoked = try await contacts.revoke(organisationId: organisation.id, email: revoke) }
+                return (revoked, try await contacts.list(organisationId: organisation.id))
+            }
+            if let revoked { print("Revoked \(revoked.name) <\(revoked.email)>: their sessions ended.") }
+            let listing = Listing(
+                columns: ["id", "name", "email", "language", "sessions", "last seen", "revoked"],
+                rows: contacts.map { info -> [String] in
+                    let lastSeen = info.lastSeen.map { LocalTime.format($0, in: LocalTime.paris) } ?? ""
+                    let revoked = info.contact.revokedAt.map { LocalTime.format($0, in: LocalTime.paris) } ?? ""
+                    return [
+                        String(info.contact.id), info.contact.name, info.contact.email, info.contact.language.rawValue,
+                        String(info.openSessions), lastSeen, revoked,
+                    ]
+                },
+                json: contacts.map { info -> [String: JSONValue] in
+                    [
+                        "id": .integer(info.contact.id), "name": .string(info.contact.name),
+                        "email": .string(info.contact.email), "language": .string(info.contact.language.rawValue),
+                        "openSessions": .integer(Int64(info.openSessions)),
+                        "revoked": .bool(info.contact.revokedAt != nil),
+                    ]
+                })
+            print(listing.render(output.format), terminator: "")
+        }
+    }
+}
+
+/// Where the portal's links point: `CFUND_PUBLIC_URL`, else where `cfund serve` listens by default.
+enum PortalLinks {
+    static var base: String {
+        let configured = ProcessInfo.processInfo.environment["CFUND_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+        return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+    }
+
+    static func signIn(_ secret: String, base: String = PortalLinks.base) -> String { "\(base)/sign-in/\(secret)" }
 }

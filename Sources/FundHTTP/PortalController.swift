@@ -1,0 +1,471 @@
+import Foundation
+import FundCore
+import FundStore
+import FundWeb
+import HTTPTypes
+import Hummingbird
+
+/// A form of the portal: whatever its fields, it carries the session's CSRF token back.
+protocol PortalForm: Decodable, Sendable {
+    var _csrf: String? { get }
+}
+
+/// The applicants' portal: server-rendered pages in French (English on request) over the same
+/// rules and code paths as the API (`Intake`). Every page answers in HTML, errors included.
+struct PortalController {
+    let database: Database
+    let calls: CallCache
+    let templates: TemplateStore
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("assets/cfund.css") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
+        }
+        routes.get(use: home)
+        routes.get("sign-in/:link", use: signIn)
+        routes.post("sign-out", use: signOut)
+        routes.post("calls/:callId/drafts", use: startDraft)
+        routes.get("drafts/:draftId", use: showDraft)
+        routes.post("drafts/:draftId", use: saveDraft)
+        routes.post("drafts/:draftId/files", use: addFile)
+        routes.post("drafts/:draftId/files/:fileId/remove", use: removeFile)
+        routes.get("files/:fileId", use: downloadFile)
+        routes.get("applications", use: applications)
+        routes.get("applications/:id", use: application)
+        routes.get("applications/:id/receipt", use: receipt)
+        routes.post("applications/:id/amend", use: amend)
+        routes.get("applications/:id/withdraw", use: confirmWithdrawal)
+        routes.post("applications/:id/withdraw", use: withdraw)
+        return routes
+    }
+
+    // MARK: Signing in and out
+
+    @Sendable func signIn(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context, signedIn: false) { visit in
+            var visit = visit
+            guard let link = context.parameters.get("link"),
+                let (secret, _) = try await SessionRepository(database).signIn(link: link)
+            else {
+                let html = try await templates.templates().render(
+                    PortalPage.SignIn(
+                        chrome: visit.chrome("web_sign_in_title"), problem: visit.wording.text("web_link_invalid")))
+                return visit.page(html, status: .forbidden)
+            }
+            visit.cookies.append(
+                Cookie(
+                    name: WebVisit.sessionCookie, value: secret, path: "/", secure: visit.secure, httpOnly: true,
+                    sameSite: .lax))
+            return visit.redirect("/")
+        }
+    }
+
+    @Sendable func signOut(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FormToken.self) { visit, session, _ in
+            var visit = visit
+            try await SessionRepository(database).end(session.id)
+            visit.cookies.append(
+                Cookie(
+                    name: WebVisit.sessionCookie, value: "", maxAge: 0, path: "/", secure: visit.secure, httpOnly: true,
+                    sameSite: .lax))
+            let html = try await templates.templates().render(
+                PortalPage.SignIn(
+                    chrome: WebVisit(request, session: nil).chrome(
+                        "web_sign_in_title", notice: visit.wording.text("web_signed_out")), problem: nil))
+            return visit.page(html)
+        }
+    }
+
+    // MARK: Calls and drafts
+
+    @Sendable func home(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let session = visit.session!
+            let wording = visit.wording
+            let organisations = OrganisationRepository(database)
+            let organisation = try await organisations.find(String(session.contact.organisationId))
+            let now = try await SimulatedClock(database).now()
+            let held = try await SubmissionRepository(database).liveCounts(organisationId: organisation.id)
+            var cards: [PortalPage.CallCard] = []
+            for call in try await CallRepository(database).list(status: .open) where call.closesAt > now {
+                let reasons = Eligibility.reasons(
+                    for: organisation, rules: call.rules, deadlineDay: call.deadlineDay)
+                cards.append(
+                    PortalPage.CallCard(
+                        call: call, held: held[call.id] ?? 0, reasons: reasons, now: now, wording: wording))
+            }
+            var drafts: [PortalPage.DraftLine] = []
+            for draft in try await DraftRepository(database).open(organisationId: organisation.id) {
+                let call = try await calls.call(draft.callId, database: database)
+                drafts.append(PortalPage.DraftLine(draft: draft, call: call, wording: wording))
+            }
+            let html = try await templates.templates().render(
+                PortalPage.Home(
+                    chrome: visit.chrome("web_home_title", notice: visit.notice(request)),
+                    organisation: organisation.name, calls: cards, drafts: drafts, wording: wording))
+            return visit.page(html)
+        }
+    }
+
+    @Sendable func startDraft(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FormToken.self) { visit, session, _ in
+            let call = try await calls.call(try context.identifier("callId", kind: "call"), database: database)
+            guard call.status == .open else { throw FundError.notFound(kind: "call", reference: String(call.id)) }
+            let draft = try await DraftRepository(database).create(callId: call.id, contact: session.contact)
+            return visit.redirect("/drafts/\(draft.id)")
+        }
+    }
+
+    @Sendable func showDraft(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let draft = try await DraftRepository(database).find(
+                try context.identifier("draftId", kind: "draft"), organisationId: visit.session!.contact.organisationId)
+            return try await draftPage(
+                visit, draft: draft, input: PortalPage.DraftInput(draft, language: visit.language), issues: [],
+                notice: visit.notice(request))
+        }
+    }
+
+    /// The draft form's fields, as posted.
+    struct DraftFields: PortalForm {
+        var _csrf: String?
+        var action: String?
+        var title: String?
+        var summary: String?
+        var requested: String?
+        var total_cost: String?
+        var ambitions: [String]?
+        var contact_name: String?
+        var contact_email: String?
+
+        var input: PortalPage.DraftInput {
+            PortalPage.DraftInput(
+                title: title ?? "", summary: summary ?? "", requested: requested ?? "", totalCost: total_cost ?? "",
+                ambitions: ambitions ?? [], contactName: contact_name ?? "", contactEmail: contact_email ?? "")
+        }
+    }
+
+    /// Saves the draft; with `action=submit`, then submits it. Refusals come back on the form,
+    /// next to their fields and summed up at the top, with what was typed kept.
+    @Sendable func saveDraft(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, DraftFields.self) { visit, session, fields in
+            let drafts = DraftRepository(database)
+            var draft = try await drafts.find(
+                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+            // Submitted already (a second click, a page sent again): its receipt is the answer.
+            if draft.submittedAt != nil, let submissionId = draft.submissionId {
+                return visit.redirect("/applications/\(submissionId)/receipt")
+            }
+            let input = fields.input
+            var typing: [FieldIssue] = []
+            func amount(_ text: String, field: String) -> Money? {
+                let trimmed = text.trimmingWhitespace()
+                guard !trimmed.isEmpty else { return nil }
+                guard let money = try? Money(parsing: trimmed) else {
+                    typing.append(FieldIssue(field: field, Message("web_amount_invalid")))
+                    return nil
+                }
+                return money
+            }
+            draft.title = input.title
+            draft.summary = input.summary
+            draft.requested = amount(input.requested, field: "requestedCents")
+            draft.totalCost = amount(input.totalCost, field: "totalCostCents")
+            draft.ambitions = input.ambitions.compactMap(Ambition.init(rawValue:))
+            draft.contactName = input.contactName
+            draft.contactEmail = input.contactEmail
+            do {
+                draft = try await drafts.save(draft)
+            } catch FundError.validation(let issues) {
+                return try await draftPage(
+                    visit, draft: draft, input: input, issues: typing + issues, status: .unprocessableContent)
+            }
+            guard fields.action == "submit" else {
+                guard typing.isEmpty else {
+                    return try await draftPage(
+                        visit, draft: draft, input: input, issues: typing, status: .unprocessableContent)
+                }
+                return visit.redirect("/drafts/\(draft.id)", notice: "web_saved")
+            }
+            let call = try await calls.call(draft.callId, database: database)
+            let organisation = try await OrganisationRepository(database).find(String(session.contact.organisationId))
+            do {
+                let (submission, _) = try await Intake(database).submit(
+                    draft: draft, call: call, organisation: organisation, contact: session.contact,
+                    typingIssues: typing,
+                    arrival: context.arrival)
+                return visit.redirect(
+                    "/applications/\(submission.id)/receipt",
+                    notice: draft.submissionId == nil ? "web_submitted" : "web_amended")
+            } catch FundError.validation(let issues) {
+                return try await draftPage(
+                    visit, draft: draft, input: input, issues: issues, status: .unprocessableContent)
+            }
+        }
+    }
+
+    @Sendable func addFile(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let session = visit.session!
+            let upload = try MultipartUpload(request)
+            let (fields, fileName) = try await upload.fieldsUntilFile()
+            guard CSRFCheck.passes(fields["_csrf"], session: session) else { return try await csrfRefused(visit) }
+            let drafts = DraftRepository(database)
+            let draft = try await drafts.find(
+                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+            guard draft.submittedAt == nil else {
+                throw FundError.conflict([FieldIssue(field: "draft", Message("draft.submitted"))])
+            }
+            let call = try await calls.call(draft.callId, database: database)
+            do {
+                guard let fileName else {
+                    throw FundError.validation([FieldIssue(field: "file", Message("web_file_missing"))])
+                }
+                let kind = try AttachmentKind(parsing: fields["kind"] ?? "")
+                let files = AttachmentRepository(database)
+                let stored = try await files.store(
+                    organisationId: draft.organisationId, kind: kind, fileName: fileName,
+                    maxBytes: call.attachments.maxFileBytes, uploadedBy: AuditActor.contact(session.contact.id),
+                    bytes: upload.file)
+                try await files.addToDraft(draft.id, attachmentId: stored.id)
+                return visit.redirect("/drafts/\(draft.id)", notice: "web_file_added")
+            } catch FundError.validation(let issues) {
+                var response = try await draftPage(
+                    visit, draft: draft, input: PortalPage.DraftInput(draft, language: visit.language), issues: [],
+                    fileError: issues.first?.reason(in: visit.language), status: .unprocessableContent)
+                // The rest of the refused file is not read: the connection cannot carry another request.
+                response.headers[.connection] = "close"
+                return response
+            }
+        }
+    }
+
+    @Sendable func removeFile(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FormToken.self) { visit, session, _ in
+            let draft = try await DraftRepository(database).find(
+                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+            guard draft.submittedAt == nil else {
+                throw FundError.conflict([FieldIssue(field: "draft", Message("draft.submitted"))])
+            }
+            try await AttachmentRepository(database).removeFromDraft(
+                draft.id, attachmentId: try context.identifier("fileId", kind: "attachment"))
+            return visit.redirect("/drafts/\(draft.id)", notice: "web_file_removed")
+        }
+    }
+
+    @Sendable func downloadFile(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let files = AttachmentRepository(database)
+            let file = try await files.find(
+                try context.identifier("fileId", kind: "attachment"),
+                organisationId: visit.session!.contact.organisationId)
+            return try await Self.download(file, from: files)
+        }
+    }
+
+    /// A stored file, streamed as PostgreSQL sends its chunks, to be saved rather than opened here.
+    static func download(_ file: AttachmentSummary, from files: AttachmentRepository) async throws -> Response {
+        let ascii = file.fileName.unicodeScalars.map {
+            $0.isASCII && $0 != "\"" && $0.value >= 0x20 ? Character($0) : "_"
+        }
+        let encoded = file.fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: file.type.rawValue, .contentLength: String(file.size),
+                .contentDisposition: "attachment; filename=\"\(String(ascii))\"; filename*=UTF-8''\(encoded)",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff", .cacheControl: "private, no-store",
+            ],
+            body: ResponseBody { writer in
+                for try await chunk in try await files.chunks(file.id) { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+    }
+
+    // MARK: Applications
+
+    @Sendable func applications(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            var lines: [PortalPage.ApplicationLine] = []
+            for submission in try await SubmissionRepository(database).forOrganisation(
+                visit.session!.contact.organisationId)
+            {
+                let call = try await calls.call(submission.callId, database: database)
+                lines.append(PortalPage.ApplicationLine(submission, call: call, wording: visit.wording))
+            }
+            let html = try await templates.templates().render(
+                PortalPage.Applications(chrome: visit.chrome("web_applications_title"), applications: lines))
+            return visit.page(html)
+        }
+    }
+
+    @Sendable func application(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let submission = try await ownSubmission(context, visit)
+            let call = try await calls.call(submission.callId, database: database)
+            let html = try await templates.templates().render(
+                PortalPage.Application(
+                    chrome: visit.chrome(title: submission.content.title, notice: visit.notice(request)),
+                    submission: submission, call: call,
+                    history: try await SubmissionRepository(database).history(submission.id),
+                    open: try await CallRepository(database).takesChanges(call.id), wording: visit.wording))
+            return visit.page(html)
+        }
+    }
+
+    @Sendable func receipt(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let submission = try await ownSubmission(context, visit)
+            let call = try await calls.call(submission.callId, database: database)
+            let html = try await templates.templates().render(
+                PortalPage.Receipt(
+                    chrome: visit.chrome("web_receipt_title", notice: visit.notice(request)), submission: submission,
+                    call: call, hash: Digest.sha256(submission.receiptText), wording: visit.wording))
+            return visit.page(html)
+        }
+    }
+
+    @Sendable func amend(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FormToken.self) { visit, session, _ in
+            let submission = try await ownSubmission(context, visit)
+            guard submission.status == .submitted, try await CallRepository(database).takesChanges(submission.callId)
+            else { throw FundError.submissionNotChangeable(id: submission.id, status: submission.status) }
+            let draft = try await DraftRepository(database).create(
+                callId: submission.callId, contact: session.contact, amending: submission)
+            return visit.redirect("/drafts/\(draft.id)")
+        }
+    }
+
+    @Sendable func confirmWithdrawal(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit in
+            let submission = try await ownSubmission(context, visit)
+            let html = try await templates.templates().render(
+                PortalPage.Withdraw(
+                    chrome: visit.chrome("web_withdraw_title"), submission: submission, wording: visit.wording))
+            return visit.page(html)
+        }
+    }
+
+    @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FormToken.self) { visit, session, _ in
+            let submission = try await ownSubmission(context, visit)
+            _ = try await SubmissionRepository(database).withdraw(
+                submission.id, organisationId: session.contact.organisationId,
+                actor: AuditActor.contact(session.contact.id), arrival: context.arrival)
+            return visit.redirect("/applications/\(submission.id)", notice: "web_withdrawn")
+        }
+    }
+
+    // MARK: Pages, forms and errors
+
+    struct FormToken: PortalForm {
+        var _csrf: String?
+    }
+
+    private func ownSubmission(_ context: AppRequestContext, _ visit: WebVisit) async throws -> Submission {
+        try await SubmissionRepository(database).find(
+            try context.identifier("id", kind: "submission"), organisationId: visit.session!.contact.organisationId)
+    }
+
+    private func draftPage(
+        _ visit: WebVisit, draft: Draft, input: PortalPage.DraftInput, issues: [FieldIssue],
+        fileError: String? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let call = try await calls.call(draft.callId, database: database)
+        let html = try await templates.templates().render(
+            PortalPage.DraftForm(
+                chrome: visit.chrome(title: call.title, notice: notice), draft: draft, call: call, input: input,
+                issues: issues, files: try await AttachmentRepository(database).forDraft(draft.id),
+                fileError: fileError, now: try await SimulatedClock(database).now(), wording: visit.wording))
+        return visit.page(html, status: status)
+    }
+
+    private func csrfRefused(_ visit: WebVisit) async throws -> Response {
+        let html = try await templates.templates().render(
+            PortalPage.Failure(
+                chrome: visit.chrome("web_csrf_title"), heading: visit.wording.text("web_csrf_title"),
+                message: visit.wording.text("web_csrf")))
+        return visit.page(html, status: .forbidden)
+    }
+
+    /// A posted form of a signed-in person, its CSRF token checked before anything else.
+    private func form<Fields: PortalForm>(
+        _ request: Request, _ context: AppRequestContext, _ type: Fields.Type,
+        _ body: @escaping @Sendable (WebVisit, WebSession, Fields) async throws -> Response
+    ) async throws -> Response {
+        try await page(request, context) { visit in
+            let fields = try await request.form(Fields.self, context: context)
+            guard let session = visit.session, CSRFCheck.passes(fields._csrf, session: session) else {
+                return try await csrfRefused(visit)
+            }
+            return try await body(visit, session, fields)
+        }
+    }
+
+    /// Runs a page's work with the visitor's session (else the sign-in page, when `signedIn`),
+    /// and answers every error as a page in the visitor's language.
+    private func page(
+        _ request: Request, _ context: AppRequestContext, signedIn: Bool = true,
+        _ body: @escaping @Sendable (WebVisit) async throws -> Response
+    ) async throws -> Response {
+        var session: WebSession?
+        if let cookie = request.cookies[WebVisit.sessionCookie]?.value, !cookie.isEmpty {
+            session = try? await SessionRepository(database).authenticate(cookie)
+        }
+        let visit = WebVisit(request, session: session)
+        do {
+            if signedIn && session == nil {
+                let html = try await templates.templates().render(
+                    PortalPage.SignIn(chrome: visit.chrome("web_sign_in_title"), problem: nil))
+                return visit.page(html, status: request.method == .get ? .ok : .forbidden)
+            }
+            return try await body(visit)
+        } catch {
+            return try await failure(error, visit: visit, context: context)
+        }
+    }
+
+    private func failure(_ error: any Error, visit: WebVisit, context: AppRequestContext) async throws -> Response {
+        let wording = visit.wording
+        let language = visit.language
+        var heading = wording.text("web_error_title")
+        let message: String
+        let status: HTTPResponse.Status
+        switch error {
+        case FundError.notFound:
+            (heading, message, status) = (wording.text("web_not_found_title"), wording.text("web_not_found"), .notFound)
+        case FundError.notEligible(let reasons):
+            message =
+                wording.text("web_not_eligible") + " " + reasons.map { $0.text(in: language) }.joined(separator: " ; ")
+            status = .forbidden
+        case FundError.callNotOpen(let call, _, let opensAt, let closesAt, let zone):
+            message = Message(
+                "web_call_not_open",
+                [
+                    "call": .text(call), "from": .instant(opensAt, zone: zone),
+                    "to": .instant(closesAt.addingTimeInterval(-0.001), zone: zone),
+                ]
+            ).text(in: language)
+            status = .conflict
+        case FundError.submissionNotChangeable(_, let state):
+            message = Message("web_not_changeable", ["status": .keys(["status.\(state.rawValue)"])]).text(in: language)
+            status = .conflict
+        case FundError.validation(let issues), FundError.conflict(let issues):
+            message = issues.map { $0.reason(in: language) }.joined(separator: " ; ")
+            status = .conflict
+        case FundError.databaseUnavailable:
+            (message, status) = (wording.text("web_unavailable"), .serviceUnavailable)
+        case let problem as Problem where problem.status.code < 500:
+            (message, status) = (problem.detail, problem.status)
+        default:
+            context.logger.error("portal page failed", metadata: ["error": "\(error)"])
+            (message, status) = (wording.text("web_unavailable"), .internalServerError)
+        }
+        let html = try await templates.templates().render(
+            PortalPage.Failure(chrome: visit.chrome(title: heading), heading: heading, message: message))
+        return visit.page(html, status: status)
+    }
+}
