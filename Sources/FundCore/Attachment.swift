@@ -141,6 +141,11 @@ public struct AttachmentRules: Sendable, Hashable, Codable {
                 field: "attachments.\(kind.rawValue)",
                 Message("attachment.missing", ["kind": .keys(["attachment.\(kind.rawValue)"])]))
         }
+        for file in files where file.size > maxFileBytes {
+            issues.append(
+                FieldIssue(
+                    field: "attachments.\(file.id)", Message("attachment.tooLarge", ["max": .bytes(maxFileBytes)])))
+        }
         let total = files.reduce(Int64(0)) { $0 + $1.size }
         if total > maxSubmissionBytes {
             issues.append(

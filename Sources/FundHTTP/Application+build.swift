@@ -36,6 +36,7 @@ public func buildRouter(
     let submissions = SubmissionsController(database: database, calls: calls)
     router.addRoutes(submissions.callRoutes, atPath: "v1/calls")
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
+    router.addRoutes(submissions.attachmentRoutes, atPath: "v1/attachments")
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
     router.addRoutes(PortalController(database: database, calls: calls, templates: TemplateStore()).endpoints)
     // Last, so it sees every route, and innermost, so it sees the router's own 404.

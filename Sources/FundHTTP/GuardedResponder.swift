@@ -75,7 +75,7 @@ public struct GuardedResponder<Base: HTTPResponder>: HTTPResponder where Base.Co
     static func streamsItsBody(_ request: Request) -> Bool {
         guard request.method == .post else { return false }
         let path = request.uri.path.split(separator: "/")
-        return path.count == 3 && path[0] == "drafts" && path[2] == "files"
+        return (path.count == 3 && path[0] == "drafts" && path[2] == "files") || path == ["v1", "attachments"]
     }
 
     private func upload(_ request: Request, context: AppRequestContext) async throws -> Response {

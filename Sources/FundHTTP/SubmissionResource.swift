@@ -10,6 +10,25 @@ struct SubmissionResource: ResponseEncodable {
         let email: String
     }
 
+    /// A stored file, as the API lists it.
+    struct Attachment: Codable, ResponseEncodable {
+        let id: Int64
+        let kind: String
+        let fileName: String
+        let mediaType: String
+        let size: Int64
+        let sha256: String
+
+        init(_ file: AttachmentSummary) {
+            id = file.id
+            kind = file.kind.rawValue
+            fileName = file.fileName
+            mediaType = file.type.rawValue
+            size = file.size
+            sha256 = file.sha256
+        }
+    }
+
     struct Receipt: Codable {
         /// SHA-256 (hex) of `covers`: keep both to prove what was received and when.
         let sha256: String
@@ -30,6 +49,7 @@ struct SubmissionResource: ResponseEncodable {
     let contact: Contact
     let receivedAt: String
     let firstReceivedAt: String
+    let attachments: [Attachment]
     let receipt: Receipt
 
     init(_ submission: Submission) {
@@ -48,6 +68,7 @@ struct SubmissionResource: ResponseEncodable {
         contact = Contact(name: submission.content.contactName, email: submission.content.contactEmail)
         receivedAt = LocalTime.iso8601(submission.receivedAt, in: utc)
         firstReceivedAt = LocalTime.iso8601(submission.firstReceivedAt, in: utc)
+        attachments = submission.attachments.map(Attachment.init)
         receipt = Receipt(sha256: Digest.sha256(submission.receiptText), covers: submission.receiptText)
     }
 }

@@ -28,7 +28,57 @@ struct SubmissionsController {
         routes.get(":id", use: read)
         routes.put(":id", use: amend)
         routes.delete(":id", use: withdraw)
+        routes.get(":id/attachments", use: listAttachments)
         return routes
+    }
+
+    var attachmentRoutes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post(use: upload)
+        routes.get(":attachmentId", use: download)
+        return routes
+    }
+
+    struct AttachmentList: ResponseEncodable {
+        let attachments: [SubmissionResource.Attachment]
+    }
+
+    /// A file, streamed into PostgreSQL as it arrives; its kind is `?kind=`, its name the
+    /// `Content-Disposition` filename (or `?name=`). It becomes part of a submission when a POST or
+    /// PUT of the submission lists its id in `attachments`.
+    @Sendable func upload(request: Request, context: AppRequestContext) async throws -> Response {
+        do {
+            let applicant = try await TokenRepository(database).applicant(for: request)
+            let kind = try AttachmentKind(parsing: request.uri.queryParameters.get("kind").map { String($0) } ?? "")
+            let name =
+                request.headers[.contentDisposition].flatMap { MultipartUpload.parameter("filename", in: $0) }
+                ?? request.uri.queryParameters.get("name").map { String($0) } ?? ""
+            let stored = try await AttachmentRepository(database).store(
+                organisationId: applicant.organisation.id, kind: kind, fileName: name,
+                maxBytes: ServerLimits().uploadLimit, uploadedBy: applicant.actor, bytes: request.body)
+            return try SubmissionResource.Attachment(stored).response(
+                status: .created, location: "/v1/attachments/\(stored.id)", request: request, context: context)
+        } catch {
+            // The rest of a refused file is not read: the connection cannot carry another request.
+            var problem = Problem.from(error, logger: context.logger)
+            problem.headers[.connection] = "close"
+            throw problem
+        }
+    }
+
+    @Sendable func download(request: Request, context: AppRequestContext) async throws -> Response {
+        let applicant = try await TokenRepository(database).applicant(for: request)
+        let files = AttachmentRepository(database)
+        let file = try await files.find(
+            try context.identifier("attachmentId", kind: "attachment"), organisationId: applicant.organisation.id)
+        return try await Response.file(file, from: files)
+    }
+
+    @Sendable func listAttachments(request: Request, context: AppRequestContext) async throws -> AttachmentList {
+        let applicant = try await TokenRepository(database).applicant(for: request)
+        let submission = try await SubmissionRepository(database).find(
+            try context.identifier("id", kind: "submission"), organisationId: applicant.organisation.id)
+        return AttachmentList(attachments: submission.attachments.map(SubmissionResource.Attachment.init))
     }
 
     @Sendable func submit(request: Request, context: AppRequestContext) async throws -> Response {

@@ -7,6 +7,10 @@ public enum Digest {
         hex(SHA256.hash(data: Data(text.utf8)))
     }
 
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
     /// Bytes as lowercase hex, two digits each.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { byte in

@@ -13,7 +13,9 @@ Every page is checked with axe-core: a serious or critical violation fails the t
 line per step; exits 1 at the first failure, saying what was expected.
 """
 
+import base64
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -23,6 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -181,6 +184,13 @@ def main():
         expect_text(driver, "dossier 1, version 1", "receipt")
         expect_text(driver, "01/12/2024 à 12:00:00,000 (heure de Paris)", "receipt")
         check(driver, "receipt")
+        a4 = PrintOptions()
+        a4.page_width, a4.page_height = 21.0, 29.7
+        printed = base64.b64decode(driver.print_page(a4))
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", printed))
+        if pages != 1:
+            fail("the receipt prints on %d pages, not one" % pages)
+        print("ok: the receipt prints on one A4 page", flush=True)
 
         # The applications, one of them amended.
         follow(driver, "Mes dossiers")
@@ -216,6 +226,21 @@ def main():
         driver.get(BASE + "/applications/999999")
         expect_text(driver, "Page introuvable", "someone else's application")
         check(driver, "not-found")
+
+        # The same pages in English, chosen once and remembered.
+        driver.get(BASE + "/applications?lang=en")
+        expect_text(driver, "My applications", "applications in English")
+        check(driver, "applications-en")
+        follow(driver, "Tremplin Lyon 2025")
+        expect_text(driver, "withdrawn", "application in English")
+        check(driver, "application-en")
+        driver.get(BASE + "/applications/1/receipt")
+        expect_text(driver, "Deposit receipt", "receipt in English")
+        expect_text(driver, "€40,000.00", "receipt in English")
+        check(driver, "receipt-en")
+        driver.get("%s/drafts/%s" % (BASE, os.environ["LATE_DRAFT"]))
+        expect_text(driver, "Nothing is submitted until you press", "draft in English")
+        check(driver, "draft-en")
         print("passed: %d pages checked" % len(checked_pages), flush=True)
     finally:
         driver.quit()

@@ -27,6 +27,8 @@ struct DemoSummary: Sendable {
     var applicantToken = ""
     var reviewerToken = ""
     var sampleSubmission: Int64 = 0
+    /// A sign-in link of French Tech Paris's programme manager to the portal.
+    var portalLink = ""
 
     func print(elapsed: Int64, folder: String, database: String) {
         Swift.print(
@@ -48,6 +50,8 @@ struct DemoSummary: Sendable {
             """
 
             The server is still running at \(serverURL) (Ctrl-C stops it). Try:
+              the applicants' portal, as French Tech Paris's programme manager (the link works once, 7 days):
+                \(portalLink)
               curl \(serverURL)/v1/calls
               curl -H 'Authorization: Bearer \(applicantToken)' \(serverURL)/v1/submissions/\(sampleSubmission)
               curl -H 'Authorization: Bearer \(reviewerToken)' \(serverURL)/v1/reviews
@@ -125,7 +129,13 @@ struct DemoRound: Sendable {
         }
         summary.auditEvents = audit.checked
         narrator.step("Verified the audit chain: \(audit.checked) events, each hash matching its content and link")
-        summary.serverURL = keepServer ? client.base.absoluteString : ""
+        if keepServer {
+            summary.serverURL = client.base.absoluteString
+            let paris = try await OrganisationRepository(database).find("French Tech Paris")
+            let (_, secret) = try await ContactRepository(database).invite(
+                organisationId: paris.id, name: "Léa Bernard", email: "lea.bernard@paris.frenchtech.example")
+            summary.portalLink = PortalLinks.signIn(secret, base: summary.serverURL)
+        }
         return summary
     }
 
