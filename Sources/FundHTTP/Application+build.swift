@@ -38,8 +38,10 @@ public func buildRouter(
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
     router.addRoutes(submissions.attachmentRoutes, atPath: "v1/attachments")
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
-    router.addRoutes(PortalController(database: database, calls: calls, templates: TemplateStore()).endpoints)
-    // Last, so it sees every route, and innermost, so it sees the router's own 404.
+    let templates = TemplateStore()
+    router.addRoutes(PortalController(database: database, calls: calls, templates: templates).endpoints)
+    // Last, so they see every route, and innermost, so they see the router's own 404.
+    router.add(middleware: PageNotFoundMiddleware(templates: templates))
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return GuardedRouter(router: router, limits: limits)
 }

@@ -50,12 +50,16 @@ public struct AttachmentRepository: Sendable {
         let tooLarge = FundError.validation([
             FieldIssue(field: "file", Message("attachment.tooLarge", ["max": .bytes(maxBytes)]))
         ])
-        let rows = try await database.query(
-            """
-            INSERT INTO attachments (organisation_id, kind, file_name, media_type, uploaded_by)
-            VALUES (\(organisationId), \(kind.rawValue), \(name), \(type.rawValue), \(uploadedBy))
-            RETURNING id
-            """)
+        // Each statement is bounded: the caller holds a client's upload while it waits.
+        let database = database
+        let rows = try await Deadline.database {
+            try await database.query(
+                """
+                INSERT INTO attachments (organisation_id, kind, file_name, media_type, uploaded_by)
+                VALUES (\(organisationId), \(kind.rawValue), \(name), \(type.rawValue), \(uploadedBy))
+                RETURNING id
+                """)
+        }
         guard let id = try rows.first?.decode(Int64.self) else {
             throw FundError.database("The file was not stored; send it again.")
         }
@@ -67,8 +71,11 @@ public struct AttachmentRepository: Sendable {
                 hasher.update(data: chunk.readableBytesView)
                 size += Int64(chunk.readableBytes)
                 if size > maxBytes { throw tooLarge }
-                try await database.query(
-                    "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (\(id), \(sequence), \(chunk))")
+                let seq = sequence
+                try await Deadline.database {
+                    try await database.query(
+                        "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (\(id), \(seq), \(chunk))")
+                }
                 sequence += 1
             }
             while true {
@@ -86,10 +93,14 @@ public struct AttachmentRepository: Sendable {
             }
             if pending.readableBytes > 0 { try await flush(pending) }
             let sha256 = Digest.hex(hasher.finalize())
-            try await database.query("UPDATE attachments SET size_bytes = \(size), sha256 = \(sha256) WHERE id = \(id)")
+            let total = size
+            try await Deadline.database {
+                try await database.query(
+                    "UPDATE attachments SET size_bytes = \(total), sha256 = \(sha256) WHERE id = \(id)")
+            }
             return AttachmentSummary(id: id, kind: kind, fileName: name, type: type, size: size, sha256: sha256)
         } catch {
-            _ = try? await database.query("DELETE FROM attachments WHERE id = \(id)")
+            _ = try? await Deadline.database { try await database.query("DELETE FROM attachments WHERE id = \(id)") }
             throw error
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import FundCore
 
 /// Runs work against a deadline that holds even when the work never returns.
 ///
@@ -32,6 +33,16 @@ public enum Deadline {
         } onCancel: {
             race.finish(.failure(CancellationError()))
         }
+    }
+
+    /// `work` against the database, refused as unavailable when it does not answer within 10
+    /// seconds (the request's own deadline), for work that must not hang a caller that holds
+    /// something the server must give back (an upload's connection).
+    public static func database<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let result = try await run(within: .seconds(10), work) else {
+            throw FundError.databaseUnavailable("The database did not answer within 10 seconds; send it again.")
+        }
+        return result
     }
 
     /// The first of the work, the timer and the caller's cancellation to finish resumes the caller.

@@ -173,8 +173,12 @@ struct PortalTests {
                 ])
             #expect(late.status == .conflict)
             #expect(late.body.contains("reçoit des dossiers du 13/11/2024 à 00:00 (heure de Paris)"))
-            // Someone else's draft is not found.
+            // Someone else's draft is not found, nor a page nobody made; the API keeps its JSON.
             #expect(try await Self.get(client, draft, cookie: tokyo).status == .notFound)
+            let typo = try await Self.get(client, "/aplications", headers: [.accept: "text/html"])
+            #expect(typo.status == .notFound && typo.body.contains("Page introuvable"))
+            let api = try await Self.get(client, "/v1/nothing", headers: [.accept: "text/html"])
+            #expect(api.status == .notFound && api.headers[.contentType] == "application/problem+json")
         }
     }
 
