@@ -99,7 +99,8 @@ struct ServerFaultTests {
         #expect(cut > 0)
         #expect(all.count > 200)
         let slowest = all.map(\.seconds).max() ?? 0
-        #expect(slowest < timeout + 3, "slowest answer took \(slowest) s")
+        // The timeout, and slack for a machine busy with the rest of the suite: never minutes.
+        #expect(slowest < timeout + 7, "slowest answer took \(slowest) s")
         let statuses = Dictionary(grouping: all, by: { "\($0.kind) \($0.status)" }).mapValues(\.count)
         let allowed: [String: Set<Int>] = [
             "calls": [200, 503], "read": [200, 503], "amend": [200, 503], "submit": [201, 200, 403, 503],
@@ -130,7 +131,7 @@ struct ServerFaultTests {
 
         let (status, seconds) = await server.terminate(within: .seconds(12))
         #expect(status == 0, "\(server.log.suffix(2_000))")
-        #expect(seconds < 8)
+        #expect(seconds < 10)
     }
 
     /// A query that never returns (here: blocked by a lock nobody releases) gets its request a 503
