@@ -71,6 +71,9 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     case unauthorized(String)
     case submissionNotChangeable(id: Int64, status: SubmissionStatus)
     case reviewFinal(assignmentId: Int64)
+    /// The call's reviews were due by `dueAt`: a review is no longer finalised until the programme
+    /// team extends the deadline.
+    case reviewsDue(call: String, dueAt: Date, timeZone: String)
     case assignmentImpossible([String])
     /// `cfund audit verify` found a broken link; the message says where and why.
     case auditBroken(String)
@@ -126,6 +129,11 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reviewFinal(let id):
             return "The review of assignment \(id) is final; ask the programme team to reopen it "
                 + "(cfund review reopen \(id) --reason ...)."
+        case .reviewsDue(let call, let dueAt, let timeZone):
+            let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+            return "The reviews of call \"\(call)\" were due by \(LocalTime.format(dueAt, in: zone)) (\(timeZone)); "
+                + "the review stays a draft until the programme team extends the deadline "
+                + "(cfund call review-deadline CALL --until ...)."
         case .assignmentImpossible(let reasons):
             return "Nothing was assigned: " + reasons.joined(separator: "; ") + "."
         case .database(let message), .databaseUnavailable(let message), .auditBroken(let message):

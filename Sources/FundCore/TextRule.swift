@@ -126,6 +126,8 @@ extension TextRule {
     /// Why an admin acted (a decline, a revision, a reopened review, a conflict); where a reason
     /// is required, the workflow says so in its own words.
     public static let reason = TextRule(field: "reason", length: 0...2000, multiline: true)
+    /// Why a reviewer steps back from a submission: it must be said.
+    public static let recusal = TextRule(field: "reason", length: 1...2000, multiline: true)
     public static func comment(criterion: String) -> TextRule {
         TextRule(field: "comments.\(criterion)", length: 0...5000, multiline: true)
     }

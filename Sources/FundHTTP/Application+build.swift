@@ -39,7 +39,10 @@ public func buildRouter(
     router.addRoutes(submissions.attachmentRoutes, atPath: "v1/attachments")
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
     let templates = TemplateStore()
-    router.addRoutes(PortalController(database: database, calls: calls, templates: templates).endpoints)
+    let gate = WebGate(database: database, templates: templates)
+    router.addRoutes(SignInController(database: database, templates: templates, gate: gate).endpoints)
+    router.addRoutes(
+        PortalController(database: database, calls: calls, templates: templates, gate: gate).endpoints)
     // Last, so they see every route, and innermost, so they see the router's own 404.
     router.add(middleware: PageNotFoundMiddleware(templates: templates))
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))

@@ -16,6 +16,7 @@ struct PortalController {
     let database: Database
     let calls: CallCache
     let templates: TemplateStore
+    let gate: WebGate
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -25,8 +26,6 @@ struct PortalController {
                 body: .init(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
         }
         routes.get(use: home)
-        routes.get("sign-in/:link", use: signIn)
-        routes.post("sign-out", use: signOut)
         routes.post("calls/:callId/drafts", use: startDraft)
         routes.get("drafts/:draftId", use: showDraft)
         routes.post("drafts/:draftId", use: saveDraft)
@@ -42,51 +41,15 @@ struct PortalController {
         return routes
     }
 
-    // MARK: Signing in and out
-
-    @Sendable func signIn(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context, signedIn: false) { visit in
-            var visit = visit
-            guard let link = context.parameters.get("link"),
-                let (secret, _) = try await SessionRepository(database).signIn(link: link)
-            else {
-                let html = try await templates.templates().render(
-                    PortalPage.SignIn(
-                        chrome: visit.chrome("web_sign_in_title"), problem: visit.wording.text("web_link_invalid")))
-                return visit.page(html, status: .forbidden)
-            }
-            visit.cookies.append(
-                Cookie(
-                    name: WebVisit.sessionCookie, value: secret, path: "/", secure: visit.secure, httpOnly: true,
-                    sameSite: .lax))
-            return visit.redirect("/")
-        }
-    }
-
-    @Sendable func signOut(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FormToken.self) { visit, session, _ in
-            var visit = visit
-            try await SessionRepository(database).end(session.id)
-            visit.cookies.append(
-                Cookie(
-                    name: WebVisit.sessionCookie, value: "", maxAge: 0, path: "/", secure: visit.secure, httpOnly: true,
-                    sameSite: .lax))
-            let html = try await templates.templates().render(
-                PortalPage.SignIn(
-                    chrome: WebVisit(request, session: nil).chrome(
-                        "web_sign_in_title", notice: visit.wording.text("web_signed_out")), problem: nil))
-            return visit.page(html)
-        }
-    }
-
     // MARK: Calls and drafts
 
+    /// An applicant's calls and drafts; reviewers and admins start on their own pages.
     @Sendable func home(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
-            let session = visit.session!
+        try await gate.page(request, context, for: .anyone) { visit, session in
+            guard let contact = session.contact else { return visit.redirect(SignInController.home(of: session)) }
             let wording = visit.wording
             let organisations = OrganisationRepository(database)
-            let organisation = try await organisations.find(String(session.contact.organisationId))
+            let organisation = try await organisations.find(String(contact.organisationId))
             let now = try await SimulatedClock(database).now()
             let held = try await SubmissionRepository(database).liveCounts(organisationId: organisation.id)
             var cards: [PortalPage.CallCard] = []
@@ -111,18 +74,18 @@ struct PortalController {
     }
 
     @Sendable func startDraft(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FormToken.self) { visit, session, _ in
+        try await form(request, context, FormToken.self) { visit, contact, _ in
             let call = try await calls.call(try context.identifier("callId", kind: "call"), database: database)
             guard call.status == .open else { throw FundError.notFound(kind: "call", reference: String(call.id)) }
-            let draft = try await DraftRepository(database).create(callId: call.id, contact: session.contact)
+            let draft = try await DraftRepository(database).create(callId: call.id, contact: contact)
             return visit.redirect("/drafts/\(draft.id)")
         }
     }
 
     @Sendable func showDraft(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
+        try await page(request, context) { visit, contact in
             let draft = try await DraftRepository(database).find(
-                try context.identifier("draftId", kind: "draft"), organisationId: visit.session!.contact.organisationId)
+                try context.identifier("draftId", kind: "draft"), organisationId: contact.organisationId)
             return try await draftPage(
                 visit, draft: draft, input: PortalPage.DraftInput(draft, language: visit.language), issues: [],
                 notice: visit.notice(request))
@@ -151,10 +114,10 @@ struct PortalController {
     /// Saves the draft; with `action=submit`, then submits it. Refusals come back on the form,
     /// next to their fields and summed up at the top, with what was typed kept.
     @Sendable func saveDraft(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, DraftFields.self) { visit, session, fields in
+        try await form(request, context, DraftFields.self) { visit, contact, fields in
             let drafts = DraftRepository(database)
             var draft = try await drafts.find(
-                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+                try context.identifier("draftId", kind: "draft"), organisationId: contact.organisationId)
             // Submitted already (a second click, a page sent again): its receipt is the answer.
             if draft.submittedAt != nil, let submissionId = draft.submissionId {
                 return visit.redirect("/applications/\(submissionId)/receipt")
@@ -191,10 +154,10 @@ struct PortalController {
                 return visit.redirect("/drafts/\(draft.id)", notice: "web_saved")
             }
             let call = try await calls.call(draft.callId, database: database)
-            let organisation = try await OrganisationRepository(database).find(String(session.contact.organisationId))
+            let organisation = try await OrganisationRepository(database).find(String(contact.organisationId))
             do {
                 let (submission, _) = try await Intake(database).submit(
-                    draft: draft, call: call, organisation: organisation, contact: session.contact,
+                    draft: draft, call: call, organisation: organisation, contact: contact,
                     typingIssues: typing,
                     arrival: context.arrival)
                 return visit.redirect(
@@ -208,14 +171,14 @@ struct PortalController {
     }
 
     @Sendable func addFile(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
-            let session = visit.session!
+        try await gate.page(request, context, for: .applicant) { visit, session in
+            guard let contact = session.contact else { throw FundError.notFound(kind: "page", reference: "") }
             let upload = try MultipartUpload(request)
             let (fields, fileName) = try await upload.fieldsUntilFile()
-            guard CSRFCheck.passes(fields["_csrf"], session: session) else { return try await csrfRefused(visit) }
+            guard CSRFCheck.passes(fields["_csrf"], session: session) else { return try await gate.csrfRefused(visit) }
             let drafts = DraftRepository(database)
             let draft = try await drafts.find(
-                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+                try context.identifier("draftId", kind: "draft"), organisationId: contact.organisationId)
             guard draft.submittedAt == nil else {
                 throw FundError.conflict([FieldIssue(field: "draft", Message("draft.submitted"))])
             }
@@ -228,7 +191,7 @@ struct PortalController {
                 let files = AttachmentRepository(database)
                 let stored = try await files.store(
                     organisationId: draft.organisationId, kind: kind, fileName: fileName,
-                    maxBytes: call.attachments.maxFileBytes, uploadedBy: AuditActor.contact(session.contact.id),
+                    maxBytes: call.attachments.maxFileBytes, uploadedBy: AuditActor.contact(contact.id),
                     bytes: upload.file)
                 try await files.addToDraft(draft.id, attachmentId: stored.id)
                 return visit.redirect("/drafts/\(draft.id)", notice: "web_file_added")
@@ -244,9 +207,9 @@ struct PortalController {
     }
 
     @Sendable func removeFile(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FormToken.self) { visit, session, _ in
+        try await form(request, context, FormToken.self) { visit, contact, _ in
             let draft = try await DraftRepository(database).find(
-                try context.identifier("draftId", kind: "draft"), organisationId: session.contact.organisationId)
+                try context.identifier("draftId", kind: "draft"), organisationId: contact.organisationId)
             guard draft.submittedAt == nil else {
                 throw FundError.conflict([FieldIssue(field: "draft", Message("draft.submitted"))])
             }
@@ -257,11 +220,11 @@ struct PortalController {
     }
 
     @Sendable func downloadFile(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
+        try await page(request, context) { visit, contact in
             let files = AttachmentRepository(database)
             let file = try await files.find(
                 try context.identifier("fileId", kind: "attachment"),
-                organisationId: visit.session!.contact.organisationId)
+                organisationId: contact.organisationId)
             return try await Response.file(file, from: files)
         }
     }
@@ -269,10 +232,10 @@ struct PortalController {
     // MARK: Applications
 
     @Sendable func applications(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
+        try await page(request, context) { visit, contact in
             var lines: [PortalPage.ApplicationLine] = []
             for submission in try await SubmissionRepository(database).forOrganisation(
-                visit.session!.contact.organisationId)
+                contact.organisationId)
             {
                 let call = try await calls.call(submission.callId, database: database)
                 lines.append(PortalPage.ApplicationLine(submission, call: call, wording: visit.wording))
@@ -284,8 +247,8 @@ struct PortalController {
     }
 
     @Sendable func application(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
-            let submission = try await ownSubmission(context, visit)
+        try await page(request, context) { visit, contact in
+            let submission = try await ownSubmission(context, contact)
             let call = try await calls.call(submission.callId, database: database)
             let html = try await templates.templates().render(
                 PortalPage.Application(
@@ -298,8 +261,8 @@ struct PortalController {
     }
 
     @Sendable func receipt(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
-            let submission = try await ownSubmission(context, visit)
+        try await page(request, context) { visit, contact in
+            let submission = try await ownSubmission(context, contact)
             let call = try await calls.call(submission.callId, database: database)
             let html = try await templates.templates().render(
                 PortalPage.Receipt(
@@ -310,19 +273,19 @@ struct PortalController {
     }
 
     @Sendable func amend(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FormToken.self) { visit, session, _ in
-            let submission = try await ownSubmission(context, visit)
+        try await form(request, context, FormToken.self) { visit, contact, _ in
+            let submission = try await ownSubmission(context, contact)
             guard submission.status == .submitted, try await CallRepository(database).takesChanges(submission.callId)
             else { throw FundError.submissionNotChangeable(id: submission.id, status: submission.status) }
             let draft = try await DraftRepository(database).create(
-                callId: submission.callId, contact: session.contact, amending: submission)
+                callId: submission.callId, contact: contact, amending: submission)
             return visit.redirect("/drafts/\(draft.id)")
         }
     }
 
     @Sendable func confirmWithdrawal(request: Request, context: AppRequestContext) async throws -> Response {
-        try await page(request, context) { visit in
-            let submission = try await ownSubmission(context, visit)
+        try await page(request, context) { visit, contact in
+            let submission = try await ownSubmission(context, contact)
             let html = try await templates.templates().render(
                 PortalPage.Withdraw(
                     chrome: visit.chrome("web_withdraw_title"), submission: submission, wording: visit.wording))
@@ -331,11 +294,11 @@ struct PortalController {
     }
 
     @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FormToken.self) { visit, session, _ in
-            let submission = try await ownSubmission(context, visit)
+        try await form(request, context, FormToken.self) { visit, contact, _ in
+            let submission = try await ownSubmission(context, contact)
             _ = try await SubmissionRepository(database).withdraw(
-                submission.id, organisationId: session.contact.organisationId,
-                actor: AuditActor.contact(session.contact.id), arrival: context.arrival)
+                submission.id, organisationId: contact.organisationId,
+                actor: AuditActor.contact(contact.id), arrival: context.arrival)
             return visit.redirect("/applications/\(submission.id)", notice: "web_withdrawn")
         }
     }
@@ -346,9 +309,31 @@ struct PortalController {
         var _csrf: String?
     }
 
-    private func ownSubmission(_ context: AppRequestContext, _ visit: WebVisit) async throws -> Submission {
+    private func ownSubmission(_ context: AppRequestContext, _ contact: Contact) async throws -> Submission {
         try await SubmissionRepository(database).find(
-            try context.identifier("id", kind: "submission"), organisationId: visit.session!.contact.organisationId)
+            try context.identifier("id", kind: "submission"), organisationId: contact.organisationId)
+    }
+
+    /// A page of the portal, for a contact of an applicant organisation.
+    private func page(
+        _ request: Request, _ context: AppRequestContext,
+        _ body: @escaping @Sendable (WebVisit, Contact) async throws -> Response
+    ) async throws -> Response {
+        try await gate.page(request, context, for: .applicant) { visit, session in
+            guard let contact = session.contact else { throw FundError.notFound(kind: "page", reference: "") }
+            return try await body(visit, contact)
+        }
+    }
+
+    /// A form of the portal, for a contact of an applicant organisation.
+    private func form<Fields: PortalForm>(
+        _ request: Request, _ context: AppRequestContext, _ type: Fields.Type,
+        _ body: @escaping @Sendable (WebVisit, Contact, Fields) async throws -> Response
+    ) async throws -> Response {
+        try await gate.form(request, context, for: .applicant, type) { visit, session, fields in
+            guard let contact = session.contact else { throw FundError.notFound(kind: "page", reference: "") }
+            return try await body(visit, contact, fields)
+        }
     }
 
     private func draftPage(
@@ -364,89 +349,4 @@ struct PortalController {
         return visit.page(html, status: status)
     }
 
-    private func csrfRefused(_ visit: WebVisit) async throws -> Response {
-        let html = try await templates.templates().render(
-            PortalPage.Failure(
-                chrome: visit.chrome("web_csrf_title"), heading: visit.wording.text("web_csrf_title"),
-                message: visit.wording.text("web_csrf")))
-        return visit.page(html, status: .forbidden)
-    }
-
-    /// A posted form of a signed-in person, its CSRF token checked before anything else.
-    private func form<Fields: PortalForm>(
-        _ request: Request, _ context: AppRequestContext, _ type: Fields.Type,
-        _ body: @escaping @Sendable (WebVisit, WebSession, Fields) async throws -> Response
-    ) async throws -> Response {
-        try await page(request, context) { visit in
-            let fields = try await request.form(Fields.self, context: context)
-            guard let session = visit.session, CSRFCheck.passes(fields._csrf, session: session) else {
-                return try await csrfRefused(visit)
-            }
-            return try await body(visit, session, fields)
-        }
-    }
-
-    /// Runs a page's work with the visitor's session (else the sign-in page, when `signedIn`),
-    /// and answers every error as a page in the visitor's language.
-    private func page(
-        _ request: Request, _ context: AppRequestContext, signedIn: Bool = true,
-        _ body: @escaping @Sendable (WebVisit) async throws -> Response
-    ) async throws -> Response {
-        var session: WebSession?
-        if let cookie = request.cookies[WebVisit.sessionCookie]?.value, !cookie.isEmpty {
-            session = try? await SessionRepository(database).authenticate(cookie)
-        }
-        let visit = WebVisit(request, session: session)
-        do {
-            if signedIn && session == nil {
-                let html = try await templates.templates().render(
-                    PortalPage.SignIn(chrome: visit.chrome("web_sign_in_title"), problem: nil))
-                return visit.page(html, status: request.method == .get ? .ok : .forbidden)
-            }
-            return try await body(visit)
-        } catch {
-            return try await failure(error, visit: visit, context: context)
-        }
-    }
-
-    private func failure(_ error: any Error, visit: WebVisit, context: AppRequestContext) async throws -> Response {
-        let wording = visit.wording
-        let language = visit.language
-        var heading = wording.text("web_error_title")
-        let message: String
-        let status: HTTPResponse.Status
-        switch error {
-        case FundError.notFound:
-            (heading, message, status) = (wording.text("web_not_found_title"), wording.text("web_not_found"), .notFound)
-        case FundError.notEligible(let reasons):
-            message =
-                wording.text("web_not_eligible") + " " + reasons.map { $0.text(in: language) }.joined(separator: " ; ")
-            status = .forbidden
-        case FundError.callNotOpen(let call, _, let opensAt, let closesAt, let zone):
-            message = Message(
-                "web_call_not_open",
-                [
-                    "call": .text(call), "from": .instant(opensAt, zone: zone),
-                    "to": .instant(closesAt.addingTimeInterval(-0.001), zone: zone),
-                ]
-            ).text(in: language)
-            status = .conflict
-        case FundError.submissionNotChangeable(_, let state):
-            message = Message("web_not_changeable", ["status": .keys(["status.\(state.rawValue)"])]).text(in: language)
-            status = .conflict
-        case FundError.validation(let issues), FundError.conflict(let issues):
-            message = issues.map { $0.reason(in: language) }.joined(separator: " ; ")
-            status = .conflict
-        case FundError.databaseUnavailable:
-            (message, status) = (wording.text("web_unavailable"), .serviceUnavailable)
-        case let problem as Problem where problem.status.code < 500:
-            (message, status) = (problem.detail, problem.status)
-        default:
-            context.logger.error("portal page failed", metadata: ["error": "\(error)"])
-            (message, status) = (wording.text("web_unavailable"), .internalServerError)
-        }
-        let html = try await templates.templates().render(
-            PortalPage.Failure(chrome: visit.chrome(title: heading), heading: heading, message: message))
-        return visit.page(html, status: status)
-    }
 }

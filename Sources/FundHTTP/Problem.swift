@@ -74,6 +74,8 @@ public struct Problem: HTTPResponseError, Sendable {
                 detail: error.description)
         case .reviewFinal:
             self.init(status: .conflict, type: "review-final", title: "The review is final", detail: error.description)
+        case .reviewsDue:
+            self.init(status: .conflict, type: "reviews-due", title: "Reviews were due", detail: error.description)
         case .assignmentImpossible:
             self.init(status: .conflict, type: "conflict", title: "Conflict", detail: error.description)
         case .submissionNotChangeable:

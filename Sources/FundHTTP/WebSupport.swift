@@ -58,8 +58,27 @@ struct WebVisit: Sendable {
 
     func chrome(title: String, notice: String? = nil) -> Chrome {
         Chrome(
-            language: language, title: title, path: path, person: session?.contact.name,
-            organisation: session?.organisationName, csrf: session?.csrfToken, notice: notice)
+            language: language, title: title, path: path, person: session?.name,
+            organisation: affiliation, csrf: session?.csrfToken, notice: notice, menu: menu)
+    }
+
+    var menu: Menu {
+        switch session?.holder {
+        case .contact: return .applicant
+        case .reviewer: return .reviewer
+        case .admin: return .admin
+        case nil: return .none
+        }
+    }
+
+    /// Under the signed-in person's name: their organisation, or what they are here.
+    var affiliation: String? {
+        switch session?.holder {
+        case .contact(_, let organisation): return organisation
+        case .reviewer: return wording.text("web_reviewer")
+        case .admin(_, _, _, let role): return wording.text("web_role_\(role.rawValue)")
+        case nil: return nil
+        }
     }
 
     /// A page: HTML that is never cached, never framed, and loads nothing from elsewhere.
@@ -116,5 +135,132 @@ struct CSRFCheck {
     static func passes(_ sent: String?, session: WebSession) -> Bool {
         guard let sent else { return false }
         return Digest.constantTimeEqual(sent, session.csrfToken)
+    }
+}
+
+/// Who a page is for.
+enum Audience: Sendable {
+    /// Whoever is signed in.
+    case anyone
+    case applicant
+    case reviewer
+    /// An admin; `acting` when the page changes something (the programme team only).
+    case admin(acting: Bool)
+}
+
+/// What every page of the portal, the workspace and the overview goes through: the session and
+/// who holds it (no session: the sign-in page; someone else's kind of page: not found), the CSRF
+/// token of every form, and every error answered as a page in the reader's language.
+struct WebGate: Sendable {
+    let database: Database
+    let templates: TemplateStore
+
+    /// A page for `audience`, with the visitor's session.
+    func page(
+        _ request: Request, _ context: AppRequestContext, for audience: Audience,
+        _ body: @escaping @Sendable (WebVisit, WebSession) async throws -> Response
+    ) async throws -> Response {
+        let visit = await visit(request)
+        do {
+            guard let session = visit.session else {
+                let html = try await templates.templates().render(
+                    PortalPage.SignIn(chrome: visit.chrome("web_sign_in_title"), problem: nil))
+                return visit.page(html, status: request.method == .get ? .ok : .forbidden)
+            }
+            guard Self.admits(session, audience) else { throw FundError.notFound(kind: "page", reference: "") }
+            return try await body(visit, session)
+        } catch {
+            return try await failure(error, visit: visit, context: context)
+        }
+    }
+
+    /// A page anyone may see, signed in or not.
+    func publicPage(
+        _ request: Request, _ context: AppRequestContext,
+        _ body: @escaping @Sendable (WebVisit) async throws -> Response
+    ) async throws -> Response {
+        let visit = await visit(request)
+        do {
+            return try await body(visit)
+        } catch {
+            return try await failure(error, visit: visit, context: context)
+        }
+    }
+
+    /// A posted form of `audience`, its CSRF token checked before anything else.
+    func form<Fields: PortalForm>(
+        _ request: Request, _ context: AppRequestContext, for audience: Audience, _ type: Fields.Type,
+        _ body: @escaping @Sendable (WebVisit, WebSession, Fields) async throws -> Response
+    ) async throws -> Response {
+        try await page(request, context, for: audience) { visit, session in
+            let fields = try await request.form(Fields.self, context: context)
+            guard CSRFCheck.passes(fields._csrf, session: session) else { return try await csrfRefused(visit) }
+            return try await body(visit, session, fields)
+        }
+    }
+
+    static func admits(_ session: WebSession, _ audience: Audience) -> Bool {
+        switch (audience, session.holder) {
+        case (.anyone, _), (.applicant, .contact), (.reviewer, .reviewer): return true
+        case (.admin(let acting), .admin(_, _, _, let role)): return !acting || role == .programme
+        default: return false
+        }
+    }
+
+    func visit(_ request: Request) async -> WebVisit {
+        var session: WebSession?
+        if let cookie = request.cookies[WebVisit.sessionCookie]?.value, !cookie.isEmpty {
+            session = try? await SessionRepository(database).authenticate(cookie)
+        }
+        return WebVisit(request, session: session)
+    }
+
+    func csrfRefused(_ visit: WebVisit) async throws -> Response {
+        let html = try await templates.templates().render(
+            PortalPage.Failure(
+                chrome: visit.chrome("web_csrf_title"), heading: visit.wording.text("web_csrf_title"),
+                message: visit.wording.text("web_csrf")))
+        return visit.page(html, status: .forbidden)
+    }
+
+    func failure(_ error: any Error, visit: WebVisit, context: AppRequestContext) async throws -> Response {
+        let wording = visit.wording
+        let language = visit.language
+        var heading = wording.text("web_error_title")
+        let message: String
+        let status: HTTPResponse.Status
+        switch error {
+        case FundError.notFound:
+            (heading, message, status) = (wording.text("web_not_found_title"), wording.text("web_not_found"), .notFound)
+        case FundError.notEligible(let reasons):
+            message =
+                wording.text("web_not_eligible") + " " + reasons.map { $0.text(in: language) }.joined(separator: " ; ")
+            status = .forbidden
+        case FundError.callNotOpen(let call, _, let opensAt, let closesAt, let zone):
+            message = Message(
+                "web_call_not_open",
+                [
+                    "call": .text(call), "from": .instant(opensAt, zone: zone),
+                    "to": .instant(closesAt.addingTimeInterval(-0.001), zone: zone),
+                ]
+            ).text(in: language)
+            status = .conflict
+        case FundError.submissionNotChangeable(_, let state):
+            message = Message("web_not_changeable", ["status": .keys(["status.\(state.rawValue)"])]).text(in: language)
+            status = .conflict
+        case FundError.validation(let issues), FundError.conflict(let issues):
+            message = issues.map { $0.reason(in: language) }.joined(separator: " ; ")
+            status = .conflict
+        case FundError.databaseUnavailable:
+            (message, status) = (wording.text("web_unavailable"), .serviceUnavailable)
+        case let problem as Problem where problem.status.code < 500:
+            (message, status) = (problem.detail, problem.status)
+        default:
+            context.logger.error("portal page failed", metadata: ["error": "\(error)"])
+            (message, status) = (wording.text("web_unavailable"), .internalServerError)
+        }
+        let html = try await templates.templates().render(
+            PortalPage.Failure(chrome: visit.chrome(title: heading), heading: heading, message: message))
+        return visit.page(html, status: status)
     }
 }

@@ -25,6 +25,9 @@ public enum AuditActor {
     public static func organisationToken(_ id: Int64) -> String { "organisation-token:\(id)" }
     public static func reviewerToken(_ id: Int64) -> String { "reviewer-token:\(id)" }
     public static func contact(_ id: Int64) -> String { "contact:\(id)" }
+    /// A reviewer signed in on the web (their API token is `reviewerToken`).
+    public static func reviewer(_ id: Int64) -> String { "reviewer:\(id)" }
+    public static func admin(_ id: Int64) -> String { "admin:\(id)" }
 }
 
 /// What `cfund audit verify` found.

@@ -34,8 +34,7 @@ public struct ContactRepository: Sendable {
         }
         let name = try name.map { try TextRule.reviewerName.cleaned($0) }
         guard issues.isEmpty else { throw FundError.validation(issues) }
-        let secret = TokenRepository.generate(prefix: Self.linkPrefix)
-        let contact = try await database.transaction { transaction in
+        let (contact, secret) = try await database.transaction { transaction in
             let rows = try await transaction.query(
                 """
                 INSERT INTO contacts AS c (organisation_id, name, email, language)
@@ -46,12 +45,7 @@ public struct ContactRepository: Sendable {
                 """)
             guard let row = rows.first else { throw FundError.database("The contact was not stored; try again.") }
             let contact = try Self.contact(row)
-            try await transaction.query(
-                """
-                INSERT INTO sign_in_links (contact_id, token_sha256, expires_at)
-                VALUES (\(contact.id), \(Digest.sha256(secret)), now() + make_interval(secs => \(Self.linkValidity)))
-                """)
-            return contact
+            return (contact, try await SessionRepository.issueLink(contact: contact.id, in: transaction))
         }
         return (contact, secret)
     }

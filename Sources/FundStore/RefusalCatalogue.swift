@@ -25,6 +25,13 @@ public struct Refusal: Sendable {
     func text(_ key: String) -> String { detail[key] ?? "?" }
     func cents(_ key: String) -> Money { Money(cents: Int64(detail[key] ?? "") ?? 0) }
     func identifier(_ key: String) -> Int64 { Int64(detail[key] ?? "") ?? 0 }
+
+    /// An instant the schema wrote as ISO 8601 with milliseconds.
+    func instant(_ key: String) -> Date {
+        let parse = ISO8601DateFormatter()
+        parse.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return parse.date(from: text(key)) ?? Date(timeIntervalSince1970: 0)
+    }
 }
 
 /// Every refusal the schema can raise, and what the user is told: each custom SQLSTATE and each
@@ -49,13 +56,9 @@ public enum RefusalCatalogue {
         },
         "CF003": { r in .frozen(call: r.text("call"), status: CallStatus(rawValue: r.text("status")) ?? .open) },
         "CF010": { r in
-            let parse = ISO8601DateFormatter()
-            parse.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return .callNotOpen(
+            .callNotOpen(
                 call: r.text("call"), status: CallStatus(rawValue: r.text("status")) ?? .open,
-                opensAt: parse.date(from: r.text("opensAt")) ?? Date(timeIntervalSince1970: 0),
-                closesAt: parse.date(from: r.text("closesAt")) ?? Date(timeIntervalSince1970: 0),
-                timeZone: r.text("timeZone"))
+                opensAt: r.instant("opensAt"), closesAt: r.instant("closesAt"), timeZone: r.text("timeZone"))
         },
         "CF011": { r in
             .notEligible(reasons: [Message("eligibility.live", ["count": .text(r.text("live"))])])
@@ -65,6 +68,9 @@ public enum RefusalCatalogue {
         "CF020": { r in .idempotencyConflict(key: r.text("key")) },
         "CF030": invalid("assignment", "the reviewer is conflicted with this submission's organisation"),
         "CF031": { r in .reviewFinal(assignmentId: r.identifier("assignment")) },
+        "CF032": { r in
+            .reviewsDue(call: r.text("call"), dueAt: r.instant("dueAt"), timeZone: r.text("timeZone"))
+        },
         "CF040": { r in
             .budgetExceeded(
                 envelope: "call " + r.text("call"), requested: r.cents("requestedCents"),
@@ -206,6 +212,7 @@ public enum RefusalCatalogue {
         "sessions_token_check": invalid("session", "a session's hash is 64 hexadecimal characters"),
         "sessions_csrf_check": invalid("session", "a session's form token is at least 32 characters"),
         "sessions_contact_id_fkey": reference("contact", "contact"),
+        "calls_reviews_due_after_closing": invalid("until", "reviews are due after the call closes"),
         "calls_required_attachments_check": invalid("require-files", "use description, budget, statutes or other"),
         "calls_max_file_bytes_check": invalid("max-file-size", "a file may be 1 KB to 100 MB"),
         "calls_max_submission_bytes_check": invalid(
@@ -240,6 +247,23 @@ public enum RefusalCatalogue {
         "submission_attachments_pkey": conflicting("file", "this version holds this file already"),
         "submission_attachments_submission_id_fkey": reference("submission", "submission"),
         "submission_attachments_attachment_id_fkey": reference("file", "attachment"),
+        // Reviewers and admins on the web.
+        "admins_pkey": exists("admin"),
+        "admins_name_text": text(.reviewerName),
+        "admins_email_text": invalid("email", "must be an email address of at most 254 characters"),
+        "admins_role_check": invalid("role", "use programme or finance"),
+        "admins_email_key": conflicting("email", "an admin with this email already exists"),
+        "sign_in_links_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "sign_in_links_admin_id_fkey": reference("admin", "admin"),
+        "sign_in_links_one_holder": invalid("link", "a sign-in link is for one contact, reviewer or admin"),
+        "sessions_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "sessions_admin_id_fkey": reference("admin", "admin"),
+        "sessions_one_holder": invalid("session", "a session is for one contact, reviewer or admin"),
+        "recusals_pkey": exists("recusal"),
+        "recusals_call_id_fkey": reference("call", "call"),
+        "recusals_submission_id_fkey": reference("submission", "submission"),
+        "recusals_reviewer_id_fkey": reference("reviewer", "reviewer"),
+        "recusals_reason_text": text(.recusal),
         // The audit trail and the migrator's own record.
         "audit_events_pkey": exists("audit event"),
         "audit_events_seq_key": conflicting("audit", "the chain was sealed at the same time elsewhere; run again"),

@@ -2,18 +2,61 @@ import Foundation
 import FundCore
 import PostgresNIO
 
-/// A signed-in browser as a request sees it.
+/// What an admin may do on the web: the programme team acts, finance reads.
+public enum AdminRole: String, CaseIterable, Sendable, Codable {
+    case programme
+    case finance
+}
+
+/// A signed-in browser as a request sees it: whose it is, and its form token.
 public struct WebSession: Sendable, Equatable {
+    public enum Holder: Sendable, Equatable {
+        /// A person of an applicant organisation.
+        case contact(Contact, organisationName: String)
+        case reviewer(id: Int64, name: String, email: String)
+        case admin(id: Int64, name: String, email: String, role: AdminRole)
+    }
+
     public let id: Int64
-    public let contact: Contact
-    public let organisationName: String
+    public let holder: Holder
     /// Carried back by every form of the session.
     public let csrfToken: String
+
+    public var contact: Contact? {
+        if case .contact(let contact, _) = holder { return contact }
+        return nil
+    }
+
+    public var reviewerId: Int64? {
+        if case .reviewer(let id, _, _) = holder { return id }
+        return nil
+    }
+
+    public var adminRole: AdminRole? {
+        if case .admin(_, _, _, let role) = holder { return role }
+        return nil
+    }
+
+    public var name: String {
+        switch holder {
+        case .contact(let contact, _): return contact.name
+        case .reviewer(_, let name, _), .admin(_, let name, _, _): return name
+        }
+    }
+
+    /// Who the audit trail records for what the session does.
+    public var actor: String {
+        switch holder {
+        case .contact(let contact, _): return AuditActor.contact(contact.id)
+        case .reviewer(let id, _, _): return AuditActor.reviewer(id)
+        case .admin(let id, _, _, _): return AuditActor.admin(id)
+        }
+    }
 }
 
 /// Browser sessions, in PostgreSQL so that any replica of the server serves them. The cookie
 /// holds 256 random bits; only their SHA-256 is stored. A session ends after `inactivity`
-/// without a request, on signing out, or at once when its contact is revoked.
+/// without a request, on signing out, or at once when its holder is revoked.
 public struct SessionRepository: Sendable {
     public static let inactivity: TimeInterval = 4 * 3600
     public static let prefix = "cfs_"
@@ -24,7 +67,21 @@ public struct SessionRepository: Sendable {
         self.database = database
     }
 
-    /// Uses a sign-in link (once, within its validity, for a contact not revoked) and opens a
+    /// A new sign-in link for a holder (exactly one of them), valid 7 days and once; its secret.
+    static func issueLink(
+        contact: Int64? = nil, reviewer: Int64? = nil, admin: Int64? = nil, in transaction: Transaction
+    ) async throws -> String {
+        let secret = TokenRepository.generate(prefix: ContactRepository.linkPrefix)
+        try await transaction.query(
+            """
+            INSERT INTO sign_in_links (contact_id, reviewer_id, admin_id, token_sha256, expires_at)
+            VALUES (\(contact), \(reviewer), \(admin), \(Digest.sha256(secret)),
+                    now() + make_interval(secs => \(ContactRepository.linkValidity)))
+            """)
+        return secret
+    }
+
+    /// Uses a sign-in link (once, within its validity, for a holder not revoked) and opens a
     /// session; returns the session's cookie secret and the session. Nil for a link that is
     /// unknown, used, expired or revoked: the page says the same in every case.
     public func signIn(link secret: String) async throws -> (secret: String, session: WebSession)? {
@@ -35,16 +92,18 @@ public struct SessionRepository: Sendable {
             let used = try await transaction.query(
                 """
                 UPDATE sign_in_links l SET used_at = now()
-                FROM contacts c
                 WHERE l.token_sha256 = \(Digest.sha256(secret)) AND l.used_at IS NULL AND l.expires_at > now()
-                  AND c.id = l.contact_id AND c.revoked_at IS NULL
-                RETURNING l.contact_id
+                  AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = l.contact_id AND c.revoked_at IS NOT NULL)
+                  AND NOT EXISTS (SELECT 1 FROM admins a WHERE a.id = l.admin_id AND a.revoked_at IS NOT NULL)
+                RETURNING l.contact_id, l.reviewer_id, l.admin_id
                 """)
-            guard let contactId = try used.first?.decode(Int64.self) else { return nil }
+            guard let (contact, reviewer, admin) = try used.first?.decode((Int64?, Int64?, Int64?).self) else {
+                return nil
+            }
             try await transaction.query(
                 """
-                INSERT INTO sessions (token_sha256, contact_id, csrf_token)
-                VALUES (\(Digest.sha256(cookie)), \(contactId), \(csrf))
+                INSERT INTO sessions (token_sha256, contact_id, reviewer_id, admin_id, csrf_token)
+                VALUES (\(Digest.sha256(cookie)), \(contact), \(reviewer), \(admin), \(csrf))
                 """)
             return try await Self.find(Digest.sha256(cookie), in: transaction)
         }
@@ -56,16 +115,13 @@ public struct SessionRepository: Sendable {
         guard secret.hasPrefix(Self.prefix), secret.count < 200 else { return nil }
         let hash = Digest.sha256(secret)
         // Touching at most once a minute keeps a page's assets from writing a row each.
-        let rows = try await database.query(
+        try await database.query(
             """
-            UPDATE sessions s SET last_seen_at = now()
-            FROM contacts c
-            WHERE s.token_sha256 = \(hash) AND s.ended_at IS NULL AND c.id = s.contact_id AND c.revoked_at IS NULL
-              AND s.last_seen_at > now() - make_interval(secs => \(Self.inactivity))
-              AND s.last_seen_at < now() - interval '1 minute'
-            RETURNING s.id
+            UPDATE sessions SET last_seen_at = now()
+            WHERE token_sha256 = \(hash) AND ended_at IS NULL
+              AND last_seen_at > now() - make_interval(secs => \(Self.inactivity))
+              AND last_seen_at < now() - interval '1 minute'
             """)
-        _ = rows
         return try await Self.find(hash, in: database)
     }
 
@@ -77,20 +133,40 @@ public struct SessionRepository: Sendable {
     static func find(_ hash: String, in database: any QueryExecutor) async throws -> WebSession? {
         let rows = try await database.query(
             """
-            SELECT s.id, s.csrf_token, o.name, \(unescaped: ContactRepository.columns)
-            FROM sessions s JOIN contacts c ON c.id = s.contact_id JOIN organisations o ON o.id = c.organisation_id
-            WHERE s.token_sha256 = \(hash) AND s.ended_at IS NULL AND c.revoked_at IS NULL
+            SELECT s.id, s.csrf_token, c.id, c.organisation_id, c.name, c.email, c.language, o.name,
+                   r.id, r.name, r.email, a.id, a.name, a.email, a.role
+            FROM sessions s
+            LEFT JOIN contacts c ON c.id = s.contact_id
+            LEFT JOIN organisations o ON o.id = c.organisation_id
+            LEFT JOIN reviewers r ON r.id = s.reviewer_id
+            LEFT JOIN admins a ON a.id = s.admin_id
+            WHERE s.token_sha256 = \(hash) AND s.ended_at IS NULL
               AND s.last_seen_at > now() - make_interval(secs => \(Self.inactivity))
+              AND c.revoked_at IS NULL AND a.revoked_at IS NULL
             """)
         guard let row = rows.first else { return nil }
-        let cells = Array(row)
-        let contact = Contact(
-            id: try cells[3].decode(Int64.self), organisationId: try cells[4].decode(Int64.self),
-            name: try cells[5].decode(String.self), email: try cells[6].decode(String.self),
-            language: Language(rawValue: try cells[7].decode(String.self)) ?? .fr,
-            revokedAt: try cells[8].decode(Date?.self))
-        return WebSession(
-            id: try cells[0].decode(Int64.self), contact: contact, organisationName: try cells[2].decode(String.self),
-            csrfToken: try cells[1].decode(String.self))
+        let (
+            id, csrf, contactId, organisationId, contactName, contactEmail, language, organisation, reviewerId,
+            reviewerName, reviewerEmail, adminId, adminName, adminEmail, role
+        ) = try row.decode(
+            (
+                Int64, String, Int64?, Int64?, String?, String?, String?, String?, Int64?, String?, String?, Int64?,
+                String?, String?, String?
+            ).self)
+        let holder: WebSession.Holder
+        if let contactId, let organisationId, let contactName, let contactEmail, let organisation {
+            holder = .contact(
+                Contact(
+                    id: contactId, organisationId: organisationId, name: contactName, email: contactEmail,
+                    language: Language(rawValue: language ?? "") ?? .fr, revokedAt: nil),
+                organisationName: organisation)
+        } else if let reviewerId, let reviewerName, let reviewerEmail {
+            holder = .reviewer(id: reviewerId, name: reviewerName, email: reviewerEmail)
+        } else if let adminId, let adminName, let adminEmail, let role = role.flatMap(AdminRole.init(rawValue:)) {
+            holder = .admin(id: adminId, name: adminName, email: adminEmail, role: role)
+        } else {
+            return nil
+        }
+        return WebSession(id: id, holder: holder, csrfToken: csrf)
     }
 }

@@ -58,6 +58,11 @@ extension Catalogue {
         "web_nav_label": "Menu principal",
         "web_nav_calls": "Appels à projets",
         "web_nav_applications": "Mes dossiers",
+        "web_nav_reviews": "Mes évaluations",
+        "web_nav_admin_calls": "Appels à projets",
+        "web_reviewer": "évaluateur ou évaluatrice",
+        "web_role_programme": "équipe du programme",
+        "web_role_finance": "équipe financière",
         "web_sign_out": "Se déconnecter",
         "web_footer":
             "Mission French Tech — Fonds Communautés. Les montants sont en euros ; les heures, celles de l'appel.",

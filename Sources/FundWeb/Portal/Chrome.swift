@@ -1,6 +1,30 @@
 import Foundation
 import FundCore
 
+/// The pages a signed-in person's menu lists: their own kind of pages only.
+public enum Menu: Sendable {
+    case none
+    case applicant
+    case reviewer
+    case admin
+
+    var links: [(href: String, key: String)] {
+        switch self {
+        case .none: return []
+        case .applicant: return [("/", "web_nav_calls"), ("/applications", "web_nav_applications")]
+        case .reviewer: return [("/review", "web_nav_reviews")]
+        case .admin: return [("/admin", "web_nav_admin_calls")]
+        }
+    }
+}
+
+/// One entry of the menu; `current` on the page it leads to.
+struct MenuLink: Sendable {
+    let href: String
+    let label: String
+    let current: Bool
+}
+
 /// What every page shows around its content: the language and its words, who is signed in, the
 /// form token, the switch to the other language, a notice after an action.
 public struct Chrome: Sendable {
@@ -9,6 +33,7 @@ public struct Chrome: Sendable {
     let t: [String: String]
     let title: String
     let signedIn: Bool
+    let menu: [MenuLink]
     let person: String?
     let organisation: String?
     let csrf: String?
@@ -20,13 +45,17 @@ public struct Chrome: Sendable {
     /// - Parameter path: the page's own path, for the language switch to come back to.
     public init(
         language: Language, title: String, path: String, person: String? = nil, organisation: String? = nil,
-        csrf: String? = nil, notice: String? = nil
+        csrf: String? = nil, notice: String? = nil, menu: Menu = .none
     ) {
         let other: Language = language == .fr ? .en : .fr
         lang = language.rawValue
         t = Catalogue.strings(language)
         self.title = title
         signedIn = person != nil
+        let strings = t
+        self.menu = menu.links.map {
+            MenuLink(href: $0.href, label: strings[$0.key] ?? $0.key, current: $0.href == path)
+        }
         self.person = person
         self.organisation = organisation
         self.csrf = csrf
