@@ -45,10 +45,12 @@ let package = Package(
             resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "FundReports", dependencies: ["FundCore", "FundStore"], swiftSettings: swiftSettings),
         .target(
             name: "FundHTTP",
-                dependencies: [
+            dependencies: [
                 "FundCore",
+                "FundReports",
                 "FundStore",
                 "FundWeb",
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -73,6 +75,7 @@ let package = Package(
                 "FundCore",
                 "FundStore",
                 "FundHTTP",
+                "FundReports",
                 "FundWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

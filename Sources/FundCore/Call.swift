@@ -24,12 +24,15 @@ public struct Call: Hashable, Sendable, Codable {
     public var status: CallStatus
     /// The files a submission carries: which are required, how large they may be.
     public var attachments: AttachmentRules
+    /// When reviews are due; after it, a review is no longer finalised (not a frozen rule: the
+    /// programme team may extend it).
+    public var reviewsDueAt: Date?
 
     public init(
         id: Int64 = 0, envelopeId: Int64, title: String, budget: Money, opensAt: Date, closesAt: Date,
         timeZone: String = LocalTime.defaultZoneName, rules: EligibilityRules = EligibilityRules(),
         grid: ScoringGrid = .standard, reviewsPerSubmission: Int = 3, policy: AllocationPolicy = .skip,
-        status: CallStatus = .draft, attachments: AttachmentRules = AttachmentRules()
+        status: CallStatus = .draft, attachments: AttachmentRules = AttachmentRules(), reviewsDueAt: Date? = nil
     ) {
         self.id = id
         self.envelopeId = envelopeId
@@ -44,6 +47,7 @@ public struct Call: Hashable, Sendable, Codable {
         self.policy = policy
         self.status = status
         self.attachments = attachments
+        self.reviewsDueAt = reviewsDueAt
     }
 
     /// The call with its title cleaned (see `TextRule`), and everything wrong with it as entered,
@@ -64,6 +68,9 @@ public struct Call: Hashable, Sendable, Codable {
         }
         if let cap = rules.maxRequest, cap > budget {
             issues.append(FieldIssue(field: "max-request", reason: "the cap per project exceeds the call's budget"))
+        }
+        if let reviewsDueAt, reviewsDueAt <= closesAt {
+            issues.append(FieldIssue(field: "reviews-due", reason: "reviews are due after the call closes"))
         }
         if !(1_024...104_857_600).contains(attachments.maxFileBytes) {
             issues.append(FieldIssue(field: "max-file-size", reason: "a file may be 1 KB to 100 MB"))

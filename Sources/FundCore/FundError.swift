@@ -167,6 +167,7 @@ extension FundError {
         "envelope": "list them with `cfund envelope list`",
         "call": "list them with `cfund call list`",
         "reviewer": "list them with `cfund reviewer list`",
+        "admin": "list them with `cfund admin list`",
         "submission": "list a call's with `cfund submission list CALL`",
         "assignment": "see a call's with `cfund review status CALL` or a reviewer's sheet",
         "token": "list them with `cfund org token ORG --list` (or `cfund reviewer token REVIEWER --list`)",

@@ -39,6 +39,8 @@ public struct Message: Sendable, Hashable {
         case keys([String])
         /// A size in bytes, in kilo- or megabytes ("10 Mo", "10 MB").
         case bytes(Int64)
+        /// A reviewer's score or a scale's bound: "2.5", "2,5".
+        case score(Double)
     }
 
     public let key: String
@@ -72,6 +74,8 @@ public struct Message: Sendable, Hashable {
             return LocalTime.spoken(instant, in: TimeZone(identifier: zone) ?? LocalTime.paris, language: language)
         case (.keys(let keys), _):
             return keys.map { Catalogue.text($0, in: language) ?? $0 }.joined(separator: ", ")
+        case (.score(let score), .en): return String(score)
+        case (.score(let score), .fr): return String(score).replacingOccurrences(of: ".", with: ",")
         case (.bytes(let bytes), _):
             let (unit, size): (String, Double) =
                 bytes >= 1_048_576 ? ("M", Double(bytes) / 1_048_576) : ("k", Double(bytes) / 1_024)

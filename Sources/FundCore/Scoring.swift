@@ -276,12 +276,13 @@ public enum ReviewValidation {
             issues.append(
                 FieldIssue(
                     field: key,
-                    reason: "not a criterion of this call; use \(grid.criteria.map(\.key).joined(separator: ", "))"))
+                    Message(
+                        "review.criterion", ["criteria": .text(grid.criteria.map(\.key).joined(separator: ", "))])))
         }
         for criterion in grid.criteria {
             guard let score = scores[criterion.key] else {
                 if final {
-                    issues.append(FieldIssue(field: criterion.key, reason: "a final review scores every criterion"))
+                    issues.append(FieldIssue(field: criterion.key, Message("review.unscored")))
                 }
                 continue
             }
@@ -289,10 +290,14 @@ public enum ReviewValidation {
                 issues.append(
                     FieldIssue(
                         field: criterion.key,
-                        reason: "\(score) is off the scale \(criterion.min)..\(criterion.max)"))
+                        Message(
+                            "review.scale",
+                            ["score": .score(score), "min": .score(criterion.min), "max": .score(criterion.max)])))
             } else if !criterion.accepts(score) {
                 issues.append(
-                    FieldIssue(field: criterion.key, reason: "\(score) is off-step; scores go by \(criterion.step)"))
+                    FieldIssue(
+                        field: criterion.key,
+                        Message("review.step", ["score": .score(score), "step": .score(criterion.step)])))
             }
         }
         return (clean, issues)

@@ -26,7 +26,7 @@ public struct CallRepository: Sendable {
                     envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
                     label_awarded_from, label_awarded_to, label_valid_at_deadline, max_request_cents,
                     max_submissions_per_org, reviews_per_submission, grid, policy, required_attachments,
-                    max_file_bytes, max_submission_bytes)
+                    max_file_bytes, max_submission_bytes, reviews_due_at)
                 VALUES (
                     \(call.envelopeId), \(title), \(call.budget.cents), \(call.opensAt), \(call.closesAt),
                     \(call.timeZone), \(rules.allowedKinds.map(\.rawValue)),
@@ -34,7 +34,7 @@ public struct CallRepository: Sendable {
                     \(rules.labelValidAtDeadline), \(rules.maxRequest?.cents), \(rules.maxSubmissionsPerOrganisation),
                     \(call.reviewsPerSubmission), \(grid)::jsonb, \(call.policy.rawValue),
                     \(call.attachments.required.map(\.rawValue)), \(call.attachments.maxFileBytes),
-                    \(call.attachments.maxSubmissionBytes))
+                    \(call.attachments.maxSubmissionBytes), \(call.reviewsDueAt))
                 ON CONFLICT ((lower(title))) DO NOTHING
                 RETURNING id
                 """)
@@ -55,6 +55,17 @@ public struct CallRepository: Sendable {
             throw FundError.notFound(kind: "call", reference: reference)
         }
         return call
+    }
+
+    /// Sets (or extends, or lifts with nil) when the call's reviews are due; the audit trail
+    /// records who did.
+    public func setReviewDeadline(_ reference: String, until: Date?) async throws -> Call {
+        let call = try await find(reference)
+        if let until, until <= call.closesAt {
+            throw FundError.validation([FieldIssue(field: "until", reason: "reviews are due after the call closes")])
+        }
+        try await database.query("UPDATE calls SET reviews_due_at = \(until) WHERE id = \(call.id)")
+        return try await find(id: call.id)
     }
 
     /// Finds a call by id only, as the API names calls.
@@ -174,7 +185,7 @@ public struct CallRepository: Sendable {
             SELECT id, envelope_id, title, budget_cents, opens_at, closes_at, time_zone, allowed_kinds,
                    label_awarded_from::text, label_awarded_to::text, label_valid_at_deadline, max_request_cents,
                    max_submissions_per_org, reviews_per_submission, grid::text, policy, status,
-                   required_attachments, max_file_bytes, max_submission_bytes
+                   required_attachments, max_file_bytes, max_submission_bytes, reviews_due_at
             FROM calls
             WHERE (NOT \(onlyMatching) OR id = \(id) OR lower(title) = lower(\(title)))
               AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
@@ -184,11 +195,11 @@ public struct CallRepository: Sendable {
         for row in rows {
             let (
                 id, envelopeId, title, budget, opensAt, closesAt, zone, kinds, labelFrom, labelTo, validAtDeadline,
-                maxRequest, maxSubmissions, reviews, grid, policy, status, required, maxFile, maxFiles
+                maxRequest, maxSubmissions, reviews, grid, policy, status, required, maxFile, maxFiles, reviewsDue
             ) = try row.decode(
                 (
                     Int64, Int64, String, Int64, Date, Date, String, [String], String?, String?, Bool, Int64?, Int, Int,
-                    String, String, String, [String], Int64, Int64
+                    String, String, String, [String], Int64, Int64, Date?
                 ).self)
             var window: DayRange?
             if let labelFrom, let labelTo {
@@ -209,7 +220,8 @@ public struct CallRepository: Sendable {
                     status: CallStatus(rawValue: status) ?? .draft,
                     attachments: AttachmentRules(
                         required: required.compactMap(AttachmentKind.init(rawValue:)), maxFileBytes: maxFile,
-                        maxSubmissionBytes: maxFiles)))
+                        maxSubmissionBytes: maxFiles),
+                    reviewsDueAt: reviewsDue))
         }
         return calls
     }

@@ -27,13 +27,7 @@ public struct ContactRepository: Sendable {
     public func invite(
         organisationId: Int64, name: String?, email: String, language: Language = .fr
     ) async throws -> (contact: Contact, secret: String) {
-        var issues: [FieldIssue] = []
-        let email = TextRule.reviewerEmail.check(email, into: &issues)
-        if issues.isEmpty && !SubmissionValidation.isEmailAddress(email) {
-            issues.append(FieldIssue(field: "email", Message("email.invalid", ["email": .text(email)])))
-        }
-        let name = try name.map { try TextRule.reviewerName.cleaned($0) }
-        guard issues.isEmpty else { throw FundError.validation(issues) }
+        let (name, email) = try Self.person(name: name, email: email)
         let (contact, secret) = try await database.transaction { transaction in
             let rows = try await transaction.query(
                 """
@@ -84,6 +78,18 @@ public struct ContactRepository: Sendable {
                 "UPDATE sessions SET ended_at = now() WHERE contact_id = \(contact.id) AND ended_at IS NULL")
             return contact
         }
+    }
+
+    /// A person's name (optional) and email address, cleaned, or why they cannot be stored.
+    static func person(name: String?, email: String) throws -> (name: String?, email: String) {
+        var issues: [FieldIssue] = []
+        let email = TextRule.reviewerEmail.check(email, into: &issues)
+        if issues.isEmpty && !SubmissionValidation.isEmailAddress(email) {
+            issues.append(FieldIssue(field: "email", Message("email.invalid", ["email": .text(email)])))
+        }
+        let name = try name.map { try TextRule.reviewerName.cleaned($0) }
+        guard issues.isEmpty else { throw FundError.validation(issues) }
+        return (name, email)
     }
 
     static let columns = "c.id, c.organisation_id, c.name, c.email, c.language, c.revoked_at"

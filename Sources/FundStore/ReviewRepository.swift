@@ -30,6 +30,15 @@ public struct ReviewerProgress: Sendable, Equatable {
     public let final: Int
 }
 
+/// A reviewer's stepping back from a submission, as the programme team sees it.
+public struct RecusalInfo: Sendable, Equatable {
+    public let reviewer: String
+    public let submissionId: Int64
+    public let organisation: String
+    public let reason: String
+    public let declaredAt: Date
+}
+
 /// Assignments and reviews in PostgreSQL; conflicts and the immutability of final reviews are
 /// enforced by the database (Schema/0003).
 public struct ReviewRepository: Sendable {
@@ -268,6 +277,60 @@ public struct ReviewRepository: Sendable {
             RETURNING r.assignment_id
             """, actor: actor)
         guard !rows.isEmpty else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
+    }
+
+    /// A reviewer steps back from one of their assignments: they declare a conflict with the
+    /// submission's organisation (which withdraws every assignment they have on it, reviews
+    /// included: a conflicted opinion must not count) and the recusal is kept with its reason.
+    /// Refused once the call is decided: the decision rests on those reviews.
+    public func recuse(assignmentId: Int64, reviewerId: Int64, reason: String, actor: String?) async throws {
+        let reason = try TextRule.recusal.cleaned(reason)
+        try await database.transaction(actor: actor) { transaction in
+            let rows = try await transaction.query(
+                """
+                SELECT a.call_id, a.submission_id, s.organisation_id, c.status
+                FROM assignments a JOIN submissions s ON s.id = a.submission_id JOIN calls c ON c.id = a.call_id
+                WHERE a.id = \(assignmentId) AND a.reviewer_id = \(reviewerId)
+                FOR UPDATE OF a
+                """)
+            guard
+                let (callId, submissionId, organisationId, status) = try rows.first?.decode(
+                    (Int64, Int64, Int64, String).self)
+            else { throw FundError.notFound(kind: "assignment", reference: String(assignmentId)) }
+            guard status != CallStatus.decided.rawValue else {
+                throw FundError.conflict([
+                    FieldIssue(field: "assignment", Message("review.recusalDecided"))
+                ])
+            }
+            try await transaction.query(
+                """
+                INSERT INTO recusals (call_id, submission_id, reviewer_id, reason)
+                VALUES (\(callId), \(submissionId), \(reviewerId), \(reason))
+                """)
+            try await transaction.query(
+                """
+                INSERT INTO reviewer_conflicts (reviewer_id, organisation_id, reason)
+                VALUES (\(reviewerId), \(organisationId), \(reason))
+                """)
+        }
+    }
+
+    /// The recusals of a call, in the order they were declared.
+    public func recusals(callId: Int64) async throws -> [RecusalInfo] {
+        try await database.query(
+            """
+            SELECT v.name, r.submission_id, o.name, r.reason, r.declared_at
+            FROM recusals r JOIN reviewers v ON v.id = r.reviewer_id
+            JOIN submissions s ON s.id = r.submission_id JOIN organisations o ON o.id = s.organisation_id
+            WHERE r.call_id = \(callId) ORDER BY r.declared_at, r.id
+            """
+        ).map { row in
+            let (reviewer, submission, organisation, reason, at) = try row.decode(
+                (String, Int64, String, String, Date).self)
+            return RecusalInfo(
+                reviewer: reviewer, submissionId: submission, organisation: organisation, reason: reason,
+                declaredAt: at)
+        }
     }
 
     /// Imports a filled-in sheet all or nothing: a row on someone else's assignment, a

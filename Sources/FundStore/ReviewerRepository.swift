@@ -39,6 +39,13 @@ public struct ReviewerRepository: Sendable {
         return id
     }
 
+    /// A sign-in link to the reviewers' workspace, valid 7 days and once.
+    public func invite(reviewerId: Int64) async throws -> String {
+        try await database.transaction { transaction in
+            try await SessionRepository.issueLink(reviewer: reviewerId, in: transaction)
+        }
+    }
+
     /// Declares a conflict; returns how many of the reviewer's assignments it removed.
     public func declareConflict(reviewerId: Int64, organisationId: Int64, reason: String) async throws -> Int {
         let reason = try TextRule.reason.cleaned(reason)

@@ -37,6 +37,13 @@ extension Catalogue {
         "attachment.empty": "the file is empty",
         // Drafts.
         "draft.submitted": "this draft was submitted already; open the application to amend it",
+        // Reviews.
+        "review.criterion": "not a criterion of this call; use {criteria}",
+        "review.unscored": "a final review scores every criterion",
+        "review.scale": "{score} is off the scale {min}..{max}",
+        "review.step": "{score} is off-step; scores go by {step}",
+        "review.recusalDecided":
+            "the call is decided and its decision rests on this review; write to the programme team",
         // Statuses and ambitions.
         "status.submitted": "submitted",
         "status.withdrawn": "withdrawn",

@@ -38,6 +38,13 @@ extension Catalogue {
         "attachment.empty": "le fichier est vide",
         // Brouillons.
         "draft.submitted": "ce brouillon a déjà été déposé ; ouvrez le dossier pour le modifier",
+        // Évaluations.
+        "review.criterion": "ce n'est pas un critère de cet appel ; utilisez {criteria}",
+        "review.unscored": "une évaluation définitive note chaque critère",
+        "review.scale": "{score} est hors de l'échelle {min} à {max}",
+        "review.step": "{score} n'est pas sur un pas de l'échelle ; les notes vont de {step} en {step}",
+        "review.recusalDecided":
+            "l'appel est décidé et sa décision repose sur cette évaluation ; écrivez à l'équipe du programme",
         // Statuts et ambitions.
         "status.submitted": "déposé",
         "status.withdrawn": "retiré",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 struct AuditCommand: AsyncParsableCommand {

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 struct CallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Calls for projects: draft → open → closed → reviewing → decided.",
-        subcommands: [Create.self, Open.self, Close.self, List.self, Show.self]
+        subcommands: [Create.self, Open.self, Close.self, List.self, Show.self, ReviewDeadline.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -57,6 +58,10 @@ struct CallCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-file-size"), help: "Largest file, in megabytes.") var maxFileSize = 10
         @Option(name: .customLong("max-files-size"), help: "Largest total of a submission's files, in megabytes.")
         var maxFilesSize = 25
+        @Option(
+            name: .customLong("reviews-due"),
+            help: "Last minute reviews may be finalised, local time: \"YYYY-MM-DD HH:MM\" (default: no deadline).")
+        var reviewsDue: String?
 
         func run() async throws {
             let zone = try parseOption("time-zone", timeZone, LocalTime.zone(named:))
@@ -74,6 +79,10 @@ struct CallCommand: AsyncParsableCommand {
                 try parseOption("label-awarded-between", $0, DayRange.init(parsing:))
             }
             let cap = try maxRequest.map { try parseOption("max-request", $0, Money.init(parsing:)) }
+            let reviewsDueAt = try reviewsDue.map {
+                try parseOption("reviews-due", $0) { (text) throws(FundError) in try LocalTime.deadline(text, in: zone)
+                }
+            }
             guard let chosenPolicy = AllocationPolicy(rawValue: policy) else {
                 throw ValidationError("--policy: use strict, skip or partial.")
             }
@@ -91,7 +100,7 @@ struct CallCommand: AsyncParsableCommand {
                 let call = Call(
                     envelopeId: envelope.id, title: title, budget: money, opensAt: opensAt, closesAt: closesAt,
                     timeZone: zone.identifier, rules: rules, grid: chosenGrid, reviewsPerSubmission: reviews,
-                    policy: chosenPolicy, attachments: files)
+                    policy: chosenPolicy, attachments: files, reviewsDueAt: reviewsDueAt)
                 return (try await CallRepository(database).create(call), envelope.name)
             }
             print("Created draft call \(id): \(title), \(money.french) from \(envelopeName).")
@@ -212,6 +221,7 @@ struct CallCommand: AsyncParsableCommand {
                 print("Max request: \(rules.maxRequest?.french ?? "none")")
                 print("Submissions: at most \(rules.maxSubmissionsPerOrganisation) per organisation")
                 print("Reviews:     \(call.reviewsPerSubmission) per submission; policy \(call.policy.rawValue)")
+                print("Reviews due: \(CallCommand.reviewsDue(call))")
                 print(
                     "Files:       \(call.attachments.required.map(\.rawValue).joined(separator: ", ").ifEmpty("none")) "
                         + "required; up to \(call.attachments.maxFileBytes / 1_048_576) MB each, "
@@ -225,6 +235,42 @@ struct CallCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    struct ReviewDeadline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "review-deadline",
+            abstract: "Set or extend the deadline for a call's reviews, or lift it.",
+            discussion: """
+                After the deadline, reviewers keep their drafts but cannot finalise them, on the web, through \
+                the API or with a sheet, until the deadline is extended. --until names the last minute that is \
+                still on time, in the call's time zone, and must fall after the call closes. The audit trail \
+                records who changed it.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Call id or title.") var call: String
+        @Option(help: "Last minute on time, in the call's zone: \"YYYY-MM-DD HH:MM\".") var until: String?
+        @Flag(help: "Lift the deadline: reviews may be finalised at any time.") var none = false
+
+        func run() async throws {
+            guard (until == nil) != none else { throw ValidationError("Give either --until or --none.") }
+            let (reference, until) = (call, until)
+            let call = try await database.withDatabase { database in
+                let repository = CallRepository(database)
+                let zone = try await repository.find(reference).zone
+                let due = try until.map {
+                    try parseOption("until", $0) { (text) throws(FundError) in try LocalTime.deadline(text, in: zone) }
+                }
+                return try await repository.setReviewDeadline(reference, until: due)
+            }
+            print("Reviews of call \(call.id) \"\(call.title)\": \(CallCommand.reviewsDue(call)).")
+        }
+    }
+
+    /// "due by 31/01/2025 23:59 (Europe/Paris)", or that there is no deadline.
+    static func reviewsDue(_ call: Call) -> String {
+        guard let due = call.reviewsDueAt else { return "no deadline" }
+        return "due by \(LocalTime.lastAcceptedMoment(before: due, in: call.zone)) (\(call.timeZone))"
     }
 
     static func listing(_ calls: [Call]) -> Listing {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 import FundWeb
 
@@ -39,85 +40,12 @@ struct ReportCommand: AsyncParsableCommand {
                     ? ProgressLine(
                         "Exporting", total: try await ReportRepository(database).rowCounts(callId: call.id).allocations)
                     : nil
-                try await Self.write(
-                    call: call, format: format, excel: excel, database: database, to: writer, progress: progress)
+                try await CallReports.allocations(
+                    call: call, format: format == .json ? .json : .csv, excel: excel, database: database, to: writer
+                ) { progress?.advance() }
                 progress?.finish()
             }
             writer.close()
-        }
-
-        /// Writes the report of `call`'s standing decision to `writer`; the demo writes its files with it.
-        static func write(
-            call: Call, format: OutputFormat, excel: Bool, database: Database, to writer: StreamWriter,
-            progress: ProgressLine? = nil
-        ) async throws {
-            let keys = call.grid.criteria.map(\.key)
-            let separator: Character = excel ? ";" : ","
-            func amount(_ money: Money) -> String {
-                excel ? money.plain.replacingOccurrences(of: ".", with: ",") : money.plain
-            }
-            func score(_ fraction: Fraction?) -> String {
-                guard let fraction else { return "" }
-                let text = fraction.decimal(places: 3)
-                return excel ? text.replacingOccurrences(of: ".", with: ",") : text
-            }
-            if format == .csv {
-                if excel { writer.write("\u{FEFF}") }
-                writer.write(
-                    CSV.line(
-                        [
-                            "rank", "submission", "organisation", "kind", "city", "country", "title", "requested",
-                            "awarded", "status", "total",
-                        ] + keys + ["decision"], separator: separator))
-            } else {
-                writer.write("{\"callId\":\(call.id),\"rows\":[")
-            }
-            var requested = Money.zero
-            var awarded = Money.zero
-            var count = 0
-            let decision = try await ReportRepository(database).streamAllocations(call: call) { row in
-                requested = try requested.adding(row.requested)
-                awarded = try awarded.adding(row.awarded)
-                if format == .csv {
-                    writer.write(
-                        CSV.line(
-                            [
-                                String(row.position), String(row.submissionId), row.organisation, row.kind,
-                                row.city,
-                                row.country, row.title, amount(row.requested), amount(row.awarded), row.status,
-                                score(row.score.total),
-                            ] + keys.map { score(row.score.means[$0]) } + [String(row.decisionId)],
-                            separator: separator))
-                } else {
-                    let object: [String: JSONValue] = [
-                        "rank": .integer(Int64(row.position)), "submissionId": .integer(row.submissionId),
-                        "organisation": .string(row.organisation), "kind": .string(row.kind),
-                        "city": .string(row.city), "country": .string(row.country), "title": .string(row.title),
-                        "requestedCents": .integer(row.requested.cents),
-                        "awardedCents": .integer(row.awarded.cents),
-                        "status": .string(row.status), "total": JSONValue(row.score.total.map { score($0) }),
-                        "criteria": .object(
-                            Dictionary(
-                                uniqueKeysWithValues: keys.map {
-                                    ($0, JSONValue(row.score.means[$0].map { score($0) }))
-                                })),
-                        "decisionId": .integer(row.decisionId),
-                    ]
-                    writer.write((count == 0 ? "" : ",") + JSONValue.object(object).rendered)
-                }
-                count += 1
-                progress?.advance()
-            }
-            if format == .csv {
-                writer.write(
-                    CSV.line(
-                        ["total", String(count), "", "", "", "", "", amount(requested), amount(awarded), "", ""]
-                            + keys.map { _ in "" } + [String(decision)], separator: separator))
-            } else {
-                writer.write(
-                    "],\"totals\":{\"submissions\":\(count),\"requestedCents\":\(requested.cents),"
-                        + "\"awardedCents\":\(awarded.cents),\"budgetCents\":\(call.budget.cents)}}\n")
-            }
         }
     }
 
@@ -203,37 +131,12 @@ extension ReportCommand {
                     ? ProgressLine(
                         "Exporting", total: try await ReportRepository(database).rowCounts(callId: call.id).reviews)
                     : nil
-                try await Self.write(call: call, excel: excel, database: database, to: writer, progress: progress)
+                try await CallReports.reviews(call: call, excel: excel, database: database, to: writer) {
+                    progress?.advance()
+                }
                 progress?.finish()
             }
             writer.close()
-        }
-
-        /// Writes every review of `call` to `writer`; the demo writes its file with it.
-        static func write(
-            call: Call, excel: Bool, database: Database, to writer: StreamWriter, progress: ProgressLine? = nil
-        ) async throws {
-            let keys = call.grid.criteria.map(\.key)
-            let separator: Character = excel ? ";" : ","
-            if excel { writer.write("\u{FEFF}") }
-            writer.write(
-                CSV.line(
-                    ["assignment", "submission", "organisation", "title", "reviewer", "final"] + keys
-                        + keys.map { "comment_\($0)" }, separator: separator))
-            try await ReportRepository(database).streamReviews(call: call) { review in
-                let scores = keys.map { key -> String in
-                    guard let value = review.6[key] else { return "" }
-                    let text = String(Double(value) / 1000)
-                    return excel ? text.replacingOccurrences(of: ".", with: ",") : text
-                }
-                writer.write(
-                    CSV.line(
-                        [
-                            String(review.0), String(review.1), review.2, review.3, review.4,
-                            review.5 ? "yes" : "no",
-                        ] + scores + keys.map { review.7[$0] ?? "" }, separator: separator))
-                progress?.advance()
-            }
         }
     }
 }
@@ -273,7 +176,7 @@ extension ReportCommand {
 
 /// Writes to a file or standard output through a buffer, so large exports stream in chunks.
 /// One command's task uses it from start to end, never two at once.
-final class StreamWriter: @unchecked Sendable {
+final class StreamWriter: ReportSink, @unchecked Sendable {
     private let handle: FileHandle
     private var buffer = Data()
     private let ownsHandle: Bool

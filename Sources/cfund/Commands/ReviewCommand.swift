@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 struct ReviewCommand: AsyncParsableCommand {
@@ -49,16 +50,21 @@ struct ReviewCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per submission: final, draft and missing reviews; per reviewer: load and progress.")
+            abstract:
+                "Per submission: final, draft and missing reviews; per reviewer: load and progress; recusals; "
+                + "the review deadline.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: FormatOptions
         @Argument(help: "Call id or title.") var call: String
 
         func run() async throws {
             let reference = call
-            let (submissions, reviewers) = try await database.withDatabase { database in
+            let (call, submissions, reviewers, recusals) = try await database.withDatabase { database in
                 let call = try await CallRepository(database).find(reference)
-                return try await ReviewRepository(database).status(callId: call.id, wanted: call.reviewsPerSubmission)
+                let reviews = ReviewRepository(database)
+                let (submissions, reviewers) = try await reviews.status(
+                    callId: call.id, wanted: call.reviewsPerSubmission)
+                return (call, submissions, reviewers, try await reviews.recusals(callId: call.id))
             }
             let bySubmission = Listing(
                 columns: ["submission", "organisation", "title", "final", "draft", "missing"],
@@ -89,18 +95,41 @@ struct ReviewCommand: AsyncParsableCommand {
                         "load": .integer(Int64($0.load)), "final": .integer(Int64($0.final)),
                     ]
                 })
+            let stepsBack = Listing(
+                columns: ["reviewer", "submission", "organisation", "declared", "reason"],
+                rows: recusals.map {
+                    [
+                        $0.reviewer, String($0.submissionId), $0.organisation,
+                        LocalTime.format($0.declaredAt, in: call.zone), $0.reason,
+                    ]
+                },
+                json: recusals.map {
+                    [
+                        "reviewer": .string($0.reviewer), "submissionId": .integer($0.submissionId),
+                        "organisation": .string($0.organisation),
+                        "declaredAt": .string(ISO8601DateFormatter().string(from: $0.declaredAt)),
+                        "reason": .string($0.reason),
+                    ]
+                })
             switch output.format {
             case .json:
                 print(
                     JSONValue.object([
                         "submissions": .array(bySubmission.json.map(JSONValue.object)),
                         "reviewers": .array(byReviewer.json.map(JSONValue.object)),
+                        "recusals": .array(stepsBack.json.map(JSONValue.object)),
+                        "reviewsDueAt": JSONValue(call.reviewsDueAt.map { ISO8601DateFormatter().string(from: $0) }),
                     ]).rendered)
             case .csv:
                 print(bySubmission.render(.csv), terminator: "")
             case .table:
+                print("Reviews \(CallCommand.reviewsDue(call)).\n")
                 print(bySubmission.render(.table))
                 print(byReviewer.render(.table), terminator: "")
+                if !recusals.isEmpty {
+                    print("\nRecusals (fill the gaps with: cfund review assign \(call.id)):")
+                    print(stepsBack.render(.table), terminator: "")
+                }
             }
         }
     }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 struct ReviewerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviewer",
         abstract: "Reviewers, their affiliation and declared conflicts of interest.",
-        subcommands: [Add.self, Conflict.self, List.self, Token.self]
+        subcommands: [Add.self, Conflict.self, List.self, Token.self, Invite.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -96,6 +97,31 @@ struct ReviewerCommand: AsyncParsableCommand {
                     holderId: reviewer.id, holderName: reviewer.name, revoke: revoke, list: list)
             }
             print(lines.isEmpty ? "(no tokens)" : lines.joined(separator: "\n"))
+        }
+    }
+}
+
+extension ReviewerCommand {
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Invite a reviewer to the reviewers' workspace on the web: prints their one-time sign-in link.",
+            discussion: """
+                The link works once, for 7 days, and only its SHA-256 is stored; following it opens a session \
+                on /review, where the reviewer scores their assignments. Links start with CFUND_PUBLIC_URL \
+                (default http://127.0.0.1:8080, where `cfund serve` listens).
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Reviewer id, email or name.") var reviewer: String
+
+        func run() async throws {
+            let reference = reviewer
+            let (reviewer, secret) = try await database.withDatabase { database in
+                let repository = ReviewerRepository(database)
+                let reviewer = try await repository.find(reference)
+                return (reviewer, try await repository.invite(reviewerId: reviewer.id))
+            }
+            print("Invited \(reviewer.name) <\(reviewer.email)>. Their sign-in link (once, 7 days):")
+            print(PortalLinks.signIn(secret))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 /// The figures the demo ends with; deterministic, so the test suite asserts them.
@@ -406,12 +407,11 @@ struct DemoRound: Sendable {
             return try StreamWriter(path: folder.appendingPathComponent(name).path)
         }
         for (name, format, excel) in [
-            ("allocations.csv", OutputFormat.csv, false), ("allocations-excel.csv", .csv, true),
+            ("allocations.csv", CallReports.Format.csv, false), ("allocations-excel.csv", .csv, true),
             ("allocations.json", .json, false),
         ] {
             let writer = try file(name)
-            try await ReportCommand.Allocations.write(
-                call: call, format: format, excel: excel, database: database, to: writer)
+            try await CallReports.allocations(call: call, format: format, excel: excel, database: database, to: writer)
             writer.close()
         }
         let envelope = try await EnvelopeRepository(database).find(String(call.envelopeId))
@@ -422,7 +422,7 @@ struct DemoRound: Sendable {
             writer.close()
         }
         let reviews = try file("reviews.csv")
-        try await ReportCommand.Reviews.write(call: call, excel: false, database: database, to: reviews)
+        try await CallReports.reviews(call: call, excel: false, database: database, to: reviews)
         reviews.close()
         let page = try await CallReportRepository(database).page(call: call)
         try await ReportCommand.HTML.write(page, to: folder.appendingPathComponent("summary.html").path)

@@ -1,5 +1,6 @@
 import Foundation
 import FundCore
+import FundReports
 import FundStore
 
 /// SplitMix64: every random choice of the demo comes from a seed, so each run plays the same
