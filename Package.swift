@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "FundWeb",
-            dependencies: ["FundCore", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["FundCore", "FundStore", .product(name: "Mustache", package: "swift-mustache")],
             resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),

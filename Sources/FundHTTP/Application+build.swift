@@ -43,6 +43,8 @@ public func buildRouter(
     router.addRoutes(SignInController(database: database, templates: templates, gate: gate).endpoints)
     router.addRoutes(
         PortalController(database: database, calls: calls, templates: templates, gate: gate).endpoints)
+    router.addRoutes(ReviewController(database: database, templates: templates, gate: gate).endpoints)
+    router.addRoutes(AdminController(database: database, templates: templates, gate: gate).endpoints)
     // Last, so they see every route, and innermost, so they see the router's own 404.
     router.add(middleware: PageNotFoundMiddleware(templates: templates))
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))

@@ -20,11 +20,6 @@ struct PortalController {
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
-        routes.get("assets/cfund.css") { _, _ -> Response in
-            Response(
-                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                body: .init(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
-        }
         routes.get(use: home)
         routes.post("calls/:callId/drafts", use: startDraft)
         routes.get("drafts/:draftId", use: showDraft)

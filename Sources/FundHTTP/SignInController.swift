@@ -2,7 +2,7 @@ import FundStore
 import FundWeb
 import Hummingbird
 
-/// Signing in with a link and signing out, the same for applicants, reviewers and admins.
+/// What every kind of person shares on the web: the assets, signing in with a link and signing out.
 struct SignInController {
     let database: Database
     let templates: TemplateStore
@@ -10,9 +10,19 @@ struct SignInController {
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("assets/cfund.css") { _, _ in Self.asset(WebTemplates.stylesheet, type: "text/css; charset=utf-8") }
+        routes.get("assets/review.js") { _, _ in
+            Self.asset(WebTemplates.reviewScript, type: "text/javascript; charset=utf-8")
+        }
         routes.get("sign-in/:link", use: signIn)
         routes.post("sign-out", use: signOut)
         return routes
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Where each kind of holder starts.

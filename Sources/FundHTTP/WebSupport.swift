@@ -88,7 +88,7 @@ struct WebVisit: Sendable {
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                 HTTPField.Name("Content-Security-Policy")!:
-                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; "
                     + "frame-ancestors 'none'; base-uri 'none'",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
                 HTTPField.Name("Referrer-Policy")!: "same-origin",
@@ -251,6 +251,14 @@ struct WebGate: Sendable {
         case FundError.validation(let issues), FundError.conflict(let issues):
             message = issues.map { $0.reason(in: language) }.joined(separator: " ; ")
             status = .conflict
+        case FundError.reviewsDue(let call, let dueAt, let zone):
+            message = Message(
+                "web_reviews_due",
+                ["call": .text(call), "when": .instant(dueAt.addingTimeInterval(-0.001), zone: zone)]
+            ).text(in: language)
+            status = .conflict
+        case FundError.reviewFinal:
+            (message, status) = (wording.text("web_review_final_refused"), .conflict)
         case FundError.databaseUnavailable:
             (message, status) = (wording.text("web_unavailable"), .serviceUnavailable)
         case let problem as Problem where problem.status.code < 500:

@@ -21,13 +21,9 @@ public struct CallReportView: Sendable {
         let status: String
         let statusLabel: String
         /// The funding line drawn above this row: where the money ran out.
-        let fundingLine: FundingLine?
+        /// The funding line drawn above this row, said in the page's language.
+        let fundingLine: String?
         let score: Score?
-    }
-
-    struct FundingLine: Sendable {
-        let left: String
-        let next: String
     }
 
     struct Score: Sendable {
@@ -44,19 +40,24 @@ public struct CallReportView: Sendable {
         let panel: String
         let dot: String
         let flagged: Bool
-        let bias: String?
+        let bias: Bias?
+    }
+
+    /// A reviewer's lean: `kind` for the badge's colour, `label` in the page's language.
+    struct Bias: Sendable {
+        let kind: String
+        let label: String
     }
 
     struct Bars: Sendable {
         let label: String
-        let envelope: String
-        let envelopeName: String
-        let budget: String
-        let granted: String
-        let remaining: String
-        let reserve: String
-        let otherCalls: String
-        let unreserved: String
+        let envelopeCaption: String
+        let thisCall: String
+        let others: String
+        let callCaption: String
+        let grantedLegend: String
+        let remainingLegend: String
+        let reserveLegend: String
         let thisCallWidth: String
         let othersX: String
         let othersWidth: String
@@ -67,10 +68,14 @@ public struct CallReportView: Sendable {
         let reserveWidth: String
     }
 
+    let lang: String
+    /// The catalogue of the page's language, as the template reads it (`{{t.report_total}}`).
+    let t: [String: String]
     let callTitle: String
     let decisionId: Int64
-    let policy: String
-    let envelopeName: String
+    let subtitle: String
+    let totalLine: String
+    let reviewersLead: String
     let figures: [Figure]
     let bars: Bars
     let rows: [Row]
@@ -78,20 +83,26 @@ public struct CallReportView: Sendable {
     let requestedTotal: String
     let awardedTotal: String
     let reviewers: [Reviewer]
-    let scaleMax: String
-    let panelMean: String
     let excluded: [Row]
 
-    public init(_ page: CallReportPage) {
+    /// - Parameter language: the page's words, amounts and decimals.
+    public init(_ page: CallReportPage, language: Language = .fr) {
+        let wording = Wording(language)
+        func say(_ key: String, _ values: [String: Message.Value] = [:]) -> String {
+            Message(key, values).text(in: language)
+        }
+        lang = language.rawValue
+        t = Catalogue.strings(language)
         callTitle = page.callTitle
         decisionId = page.decisionId
-        policy = page.policy
-        envelopeName = page.envelopeName
+        subtitle = say(
+            "report_decision",
+            ["id": .number(Int(page.decisionId)), "policy": .text(page.policy), "envelope": .text(page.envelopeName)])
         figures = [
-            Figure(label: "Call budget", value: page.budget.french, kind: ""),
-            Figure(label: "Granted", value: page.granted.french, kind: "granted"),
-            Figure(label: "Remaining", value: page.remaining.french, kind: "remaining"),
-            Figure(label: "Reserve list", value: page.reserveTotal.french, kind: "reserve"),
+            Figure(label: say("report_call_budget"), value: wording.money(page.budget), kind: ""),
+            Figure(label: say("report_granted"), value: wording.money(page.granted), kind: "granted"),
+            Figure(label: say("report_remaining"), value: wording.money(page.remaining), kind: "remaining"),
+            Figure(label: say("report_reserve"), value: wording.money(page.reserveTotal), kind: "reserve"),
         ]
         let width = 640.0
         let envelopeScale = width / Double(max(page.envelopeTotal.cents, 1))
@@ -99,11 +110,20 @@ public struct CallReportView: Sendable {
         let thisCall = Double(page.budget.cents) * envelopeScale
         let others = Double(page.otherCalls.cents) * envelopeScale
         bars = Bars(
-            label: "Envelope \(page.envelopeTotal.french), call budget \(page.budget.french), "
-                + "granted \(page.granted.french)",
-            envelope: page.envelopeTotal.french, envelopeName: page.envelopeName, budget: page.budget.french,
-            granted: page.granted.french, remaining: page.remaining.french, reserve: page.reserveTotal.french,
-            otherCalls: page.otherCalls.french, unreserved: page.unreserved.french,
+            label: say(
+                "report_bars_label",
+                [
+                    "envelope": .money(page.envelopeTotal), "budget": .money(page.budget),
+                    "granted": .money(page.granted),
+                ]),
+            envelopeCaption: say(
+                "report_envelope_caption", ["name": .text(page.envelopeName), "amount": .money(page.envelopeTotal)]),
+            thisCall: say("report_this_call", ["amount": .money(page.budget)]),
+            others: say("report_other_calls", ["other": .money(page.otherCalls), "free": .money(page.unreserved)]),
+            callCaption: say("report_call_caption", ["amount": .money(page.budget)]),
+            grantedLegend: say("report_granted_legend", ["amount": .money(page.granted)]),
+            remainingLegend: say("report_remaining_legend", ["amount": .money(page.remaining)]),
+            reserveLegend: say("report_reserve_legend", ["amount": .money(page.reserveTotal)]),
             thisCallWidth: Self.svg(thisCall), othersX: Self.svg(thisCall), othersWidth: Self.svg(others),
             freeX: Self.svg(thisCall + others), freeWidth: Self.svg(width - thisCall - others),
             grantedWidth: Self.svg(Double(page.granted.cents) * callScale),
@@ -113,64 +133,60 @@ public struct CallReportView: Sendable {
         let fundingLine = page.fundingLineBefore
         rows = ranked.enumerated().map { index, line in
             Self.row(
-                line,
+                line, wording: wording,
                 fundingLine: index == fundingLine
-                    ? FundingLine(left: page.remaining.french, next: line.requested.french) : nil)
+                    ? say("report_funding_line", ["left": .money(page.remaining), "next": .money(line.requested)])
+                    : nil)
         }
         rankedCount = ranked.count
-        requestedTotal = Money.total(ranked.map(\.requested)).french
-        awardedTotal = Money.total(ranked.map(\.awarded)).french
+        totalLine = say("report_total", ["count": .number(ranked.count)])
+        requestedTotal = wording.money(Money.total(ranked.map(\.requested)))
+        awardedTotal = wording.money(Money.total(ranked.map(\.awarded)))
         let panel = page.reviewers.first?.panelMean ?? 0
         let scale = max(page.scaleMax, 1)
         reviewers = page.reviewers.map { reviewer in
-            Reviewer(
-                name: reviewer.name, mean: Self.decimal(reviewer.mean, places: 2), panel: Self.svg(panel / scale * 300),
-                dot: Self.svg(reviewer.mean / scale * 300), flagged: reviewer.flagged,
-                bias: reviewer.flagged ? (reviewer.mean < reviewer.panelMean ? "harsh" : "lenient") : nil)
+            let kind = reviewer.mean < reviewer.panelMean ? "harsh" : "lenient"
+            return Reviewer(
+                name: reviewer.name, mean: Self.decimal(reviewer.mean, places: 2, language),
+                panel: Self.svg(panel / scale * 300), dot: Self.svg(reviewer.mean / scale * 300),
+                flagged: reviewer.flagged,
+                bias: reviewer.flagged ? Bias(kind: kind, label: say("report_\(kind)")) : nil)
         }
-        scaleMax = Self.decimal(page.scaleMax)
-        panelMean = Self.decimal(panel)
-        excluded = page.excluded.map { Self.row($0, fundingLine: nil) }
+        reviewersLead = say(
+            "report_reviewers_lead",
+            ["max": .text(Self.decimal(page.scaleMax, language)), "panel": .text(Self.decimal(panel, language))])
+        excluded = page.excluded.map { Self.row($0, wording: wording, fundingLine: nil) }
     }
 
-    static func row(_ line: CallReportPage.Line, fundingLine: FundingLine?) -> Row {
+    static func row(_ line: CallReportPage.Line, wording: Wording, fundingLine: String?) -> Row {
         Row(
             position: line.position, submissionId: line.submissionId, organisation: line.organisation,
-            title: line.title, reason: line.reason, requested: line.requested.french,
-            awarded: line.awarded.cents > 0 ? line.awarded.french : "—", status: line.status,
-            statusLabel: statusLabel(line.status), fundingLine: fundingLine,
+            title: line.title, reason: line.reason, requested: wording.money(line.requested),
+            awarded: line.awarded.cents > 0 ? wording.money(line.awarded) : "—", status: line.status,
+            statusLabel: wording.text("status.\(line.status)"), fundingLine: fundingLine,
             score: line.total.map { total in
                 let spread = line.dispersion ?? 0
                 return Score(
-                    text: decimal(total), spread: decimal(spread), level: svg(total * 1.6),
-                    low: svg(max(0, total - spread) * 1.6), high: svg(min(100, total + spread) * 1.6))
+                    text: decimal(total, wording.language), spread: decimal(spread, wording.language),
+                    level: svg(total * 1.6), low: svg(max(0, total - spread) * 1.6),
+                    high: svg(min(100, total + spread) * 1.6))
             })
-    }
-
-    static func statusLabel(_ status: String) -> String {
-        switch status {
-        case "funded": return "funded"
-        case "partially_funded": return "partially funded"
-        case "reserve": return "reserve list"
-        case "rejected": return "not funded"
-        case "declined": return "declined"
-        default: return status
-        }
     }
 
     /// SVG coordinates: one decimal, a point whatever the locale.
     static func svg(_ value: Double) -> String { String(format: "%.1f", max(0, value)) }
 
-    /// "72,5": one decimal, French decimal comma, as the amounts.
-    static func decimal(_ value: Double, places: Int = 1) -> String {
-        String(format: "%.\(places)f", value).replacingOccurrences(of: ".", with: ",")
+    /// "72,5" in French, "72.5" in English: one decimal, as the language writes it.
+    static func decimal(_ value: Double, places: Int = 1, _ language: Language) -> String {
+        let text = String(format: "%.\(places)f", value)
+        return language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
     }
 }
 
 extension WebTemplates {
     /// The one-page summary of a decided call: self-contained (inline CSS and SVG, no scripts, no
     /// fonts or images from elsewhere) so it can be mailed or archived as it is.
-    public func callReport(_ page: CallReportPage) throws -> String {
-        try render(CallReportView(page), template: "call-report")
+    public func callReport(_ page: CallReportPage, language: Language = .fr) throws -> String {
+        try render(CallReportView(page, language: language), template: "call-report")
     }
 }

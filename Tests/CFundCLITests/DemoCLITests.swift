@@ -38,8 +38,8 @@ struct DemoCLITests {
         #expect(totals?[0] == "total")
         #expect(totals?[8] == "448500.00")
         let html = try String(contentsOf: folder.appendingPathComponent("summary.html"), encoding: .utf8)
-        #expect(html.contains("Funding line — the money ran out here"))
-        #expect(html.contains("<div class=\"label\">Granted</div><div class=\"value\">\(euros(448_500))</div>"))
+        #expect(html.contains("Ligne de financement — l&#39;argent s&#39;arrête ici"))
+        #expect(html.contains("<div class=\"label\">Accordé</div><div class=\"value\">\(euros(448_500))</div>"))
         // The table's footer adds up its lines; the figure at the top is the call's granted total.
         #expect(html.contains("<td class=\"num\">\(euros(448_500))</td><td colspan=\"2\"></td></tr></tfoot>"))
         #expect(!html.contains("<script"))

@@ -197,14 +197,14 @@ struct ServerFaultTests {
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n")
         let garbage = try RawConnection(port: server.port)
         garbage.send("GET / HTTP/1.1 and more\r\n\r\n")
-        async let silentReply = silent.readUntilClosed(timeout: 5)
-        async let slowReply = slowHead.readUntilClosed(timeout: 5)
-        async let stalledReply = stalledBody.readUntilClosed(timeout: 5)
-        async let oversizedReply = oversized.readUntilClosed(timeout: 5)
-        async let garbageReply = garbage.readUntilClosed(timeout: 5)
+        async let silentReply = silent.readUntilClosed(timeout: 8)
+        async let slowReply = slowHead.readUntilClosed(timeout: 8)
+        async let stalledReply = stalledBody.readUntilClosed(timeout: 8)
+        async let oversizedReply = oversized.readUntilClosed(timeout: 8)
+        async let garbageReply = garbage.readUntilClosed(timeout: 8)
         for (reply, status, within) in [
-            (await silentReply, 408, 3.0), (await slowReply, 408, 3.0), (await stalledReply, 408, 3.0),
-            (await oversizedReply, 413, 1.0), (await garbageReply, 400, 1.0),
+            (await silentReply, 408, 6.0), (await slowReply, 408, 6.0), (await stalledReply, 408, 6.0),
+            (await oversizedReply, 413, 4.0), (await garbageReply, 400, 4.0),
         ] {
             #expect(RawConnection.status(reply.text) == status, "\(reply.text)")
             #expect(reply.text.contains("application/problem+json"))

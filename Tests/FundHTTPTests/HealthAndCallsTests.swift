@@ -11,7 +11,7 @@ import Testing
 struct HealthAndCallsTests {
     @Test func healthAndReadinessAnswer() async throws {
         try await withTestDatabase { database in
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .ok)
@@ -26,7 +26,7 @@ struct HealthAndCallsTests {
     /// A method a known path does not have is 405 with the methods it has; an unknown path 404.
     @Test func wrongMethodsAre405AndUnknownPaths404() async throws {
         try await withTestDatabase { database in
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/v1/submissions/7", method: .patch) { response in
                     #expect(response.status == .methodNotAllowed)
@@ -63,7 +63,7 @@ struct HealthAndCallsTests {
                     envelopeId: envelope, title: "Draft call", budget: Money(cents: 1_000), opensAt: Date(),
                     closesAt: Date().addingTimeInterval(3600)))
             _ = try await calls.open(String(open))
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/v1/calls", method: .get) { response in
                     #expect(response.status == .ok)
@@ -86,7 +86,7 @@ struct HealthAndCallsTests {
         let configuration = try await TestCluster.shared.makeDatabase()
         try await Database.with(configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience) {
             database in
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await TestCluster.shared.drop(configuration)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in

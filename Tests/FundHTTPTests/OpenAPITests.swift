@@ -29,7 +29,7 @@ struct OpenAPITests {
 
     @Test func theRouterAndTheDocumentAgree() async throws {
         try await withTestDatabase { database in
-            let router = buildRouter(database: database)
+            let router = patientRouter(database)
             // The API's routes; the portal's pages are HTML for people, not part of the API.
             let system: Set<String> = ["healthz", "readyz", "metrics", "openapi.yaml"]
             let served = Set(
@@ -59,7 +59,7 @@ struct OpenAPITests {
 
     @Test func theDocumentAndMetricsAreServed() async throws {
         try await withTestDatabase { database in
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/openapi.yaml", method: .get) { response in
                     #expect(response.status == .ok)

@@ -23,7 +23,7 @@ struct PortalTests {
     static func withPortal(_ body: @Sendable (Database, PortalFixture, Client) async throws -> Void) async throws {
         try await withTestDatabase { database in
             let fixture = try await PortalFixture.make(database, base: "")
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in try await body(database, fixture, client) }
         }
     }

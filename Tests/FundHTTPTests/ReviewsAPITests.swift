@@ -52,7 +52,7 @@ struct ReviewsAPITests {
     @Test func reviewersSeeAndScoreOnlyTheirOwnConflictFreeAssignments() async throws {
         try await withTestDatabase { database in
             let (alice, bruno, _) = try await Self.prepare(database)
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: patientRouter(database))
             try await app.test(.router) { client in
                 let (status, list) = try await Self.call(client, .get, "/v1/reviews", token: alice)
                 #expect(status == .ok)

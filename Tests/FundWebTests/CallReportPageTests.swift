@@ -32,21 +32,30 @@ struct CallReportPageTests {
             Self.line(4, "funded", requested: 500_000, awarded: 500_000),
             Self.line(5, "withdrawn", requested: 1_000_000, awarded: 0),
         ])
-        let html = try await WebTemplates.load().callReport(page)
+        let html = try await WebTemplates.load().callReport(page, language: .en)
         let funding = html.range(of: "Funding line")!.lowerBound
         #expect(html.range(of: "Project 2")!.lowerBound < funding)
         #expect(funding < html.range(of: "Project 3")!.lowerBound)
         // Footer: the ranked lines only (the withdrawn one is listed apart), awarded = granted.
         #expect(html.contains("Total (4 ranked)"))
-        #expect(html.contains("<td class=\"num\">\(Money(cents: 9_500_000).french)</td>"))
+        #expect(html.contains("<td class=\"num\">\(Money(cents: 9_500_000).english)</td>"))
         #expect(page.remaining == Money(cents: 500_000))
         #expect(page.unreserved == Money(cents: 90_000_000))
         #expect(html.contains("Not ranked"))
+        // The same page in French, French first: its words and amounts as French readers write them.
+        let french = try await WebTemplates.load().callReport(page)
+        #expect(french.contains("<html lang=\"fr\">"))
+        #expect(french.contains("Ligne de financement — l&#39;argent s&#39;arrête ici"))
+        #expect(french.contains("Total (4 classés)"))
+        #expect(french.contains("<td class=\"num\">\(Money(cents: 9_500_000).french)</td>"))
+        #expect(french.contains("Non classés"))
+        #expect(!french.contains("Funding line"))
     }
 
     @Test func textIsEscapedAndNothingComesFromElsewhere() async throws {
         let html = try await WebTemplates.load().callReport(
-            Self.page([Self.line(1, "funded", requested: 100, awarded: 100, organisation: "A&B <script>")]))
+            Self.page([Self.line(1, "funded", requested: 100, awarded: 100, organisation: "A&B <script>")]),
+            language: .en)
         #expect(html.contains("Call &lt;2024&gt; &amp; co"))
         #expect(html.contains("A&amp;B &lt;script&gt;"))
         #expect(!html.contains("<script"))

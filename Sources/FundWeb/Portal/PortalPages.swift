@@ -416,11 +416,25 @@ extension WebTemplates {
     public func render(_ page: PortalPage.Receipt) throws -> String { try render(page, template: "portal/receipt") }
     public func render(_ page: PortalPage.Failure) throws -> String { try render(page, template: "portal/error") }
 
-    /// The portal's stylesheet.
+    /// The web's stylesheet: the portal's, and the call report's parts that the call's page shows.
     public static let stylesheet: String = {
+        func read(_ name: String, _ type: String, in folder: String) -> String {
+            guard
+                let url = Bundle.module.url(forResource: "\(folder)/\(name)", withExtension: type)
+                    ?? Bundle.module.url(forResource: name, withExtension: type, subdirectory: folder),
+                let text = try? String(contentsOf: url, encoding: .utf8)
+            else { return "" }
+            return text
+        }
+        return read("cfund", "css", in: "Assets") + read("call-report-parts", "mustache", in: "Templates")
+    }()
+
+    /// The review page's one script: the weighted total as the reviewer types (the page works
+    /// without it).
+    public static let reviewScript: String = {
         guard
-            let url = Bundle.module.url(forResource: "Assets/cfund", withExtension: "css")
-                ?? Bundle.module.url(forResource: "cfund", withExtension: "css", subdirectory: "Assets"),
+            let url = Bundle.module.url(forResource: "Assets/review", withExtension: "js")
+                ?? Bundle.module.url(forResource: "review", withExtension: "js", subdirectory: "Assets"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { return "" }
         return text

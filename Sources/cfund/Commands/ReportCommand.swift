@@ -150,23 +150,26 @@ extension ReportCommand {
                 Budget bars (envelope, call: granted, remaining, reserve list), the ranking with the funding line \
                 where the money ran out, each score with its reviewers' spread, each reviewer's mean against the \
                 panel's, and the submissions left out with why. Inline CSS and SVG only: no scripts, fonts or \
-                images from elsewhere, so the file can be mailed or archived as it is.
+                images from elsewhere, so the file can be mailed or archived as it is. It is the printable form of \
+                the call's page on /admin, from the same templates.
                 """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Call id or title.") var call: String
         @Option(help: "The HTML file to write.") var output: String
+        @Option(help: "The page's language: fr or en.") var language = "fr"
 
         func run() async throws {
+            guard let chosen = Language(rawValue: language) else { throw ValidationError("--language: use fr or en.") }
             let reference = call
             let page = try await database.withDatabase { database in
                 try await CallReportRepository(database).page(call: try await CallRepository(database).find(reference))
             }
-            try await Self.write(page, to: output)
+            try await Self.write(page, language: chosen, to: output)
             print("Wrote \(output)")
         }
 
-        static func write(_ page: CallReportPage, to path: String) async throws {
-            let html = try await WebTemplates.load().callReport(page)
+        static func write(_ page: CallReportPage, language: Language, to path: String) async throws {
+            let html = try await WebTemplates.load().callReport(page, language: language)
             let writer = try StreamWriter(path: path)
             writer.write(html)
             writer.close()

@@ -30,6 +30,12 @@ struct DemoSummary: Sendable {
     var sampleSubmission: Int64 = 0
     /// A sign-in link of French Tech Paris's programme manager to the portal.
     var portalLink = ""
+    /// Sign-in links of a reviewer to their workspace, and of the Fund's programme and finance
+    /// people to /admin.
+    var reviewerLink = ""
+    var reviewerName = ""
+    var programmeLink = ""
+    var financeLink = ""
 
     func print(elapsed: Int64, folder: String, database: String) {
         Swift.print(
@@ -51,8 +57,13 @@ struct DemoSummary: Sendable {
             """
 
             The server is still running at \(serverURL) (Ctrl-C stops it). Try:
-              the applicants' portal, as French Tech Paris's programme manager (the link works once, 7 days):
+              the applicants' portal, as French Tech Paris's programme manager (each link works once, 7 days):
                 \(portalLink)
+              the reviewers' workspace, as \(reviewerName):
+                \(reviewerLink)
+              where every call stands, as the Fund's programme team (acts) and as finance (reads):
+                \(programmeLink)
+                \(financeLink)
               curl \(serverURL)/v1/calls
               curl -H 'Authorization: Bearer \(applicantToken)' \(serverURL)/v1/submissions/\(sampleSubmission)
               curl -H 'Authorization: Bearer \(reviewerToken)' \(serverURL)/v1/reviews
@@ -136,6 +147,22 @@ struct DemoRound: Sendable {
             let (_, secret) = try await ContactRepository(database).invite(
                 organisationId: paris.id, name: "Léa Bernard", email: "lea.bernard@paris.frenchtech.example")
             summary.portalLink = PortalLinks.signIn(secret, base: summary.serverURL)
+            let reviewers = ReviewerRepository(database)
+            let reviewer = try await reviewers.find(DemoCast.reviewers[0].email)
+            summary.reviewerName = reviewer.name
+            summary.reviewerLink = PortalLinks.signIn(
+                try await reviewers.invite(reviewerId: reviewer.id), base: summary.serverURL)
+            let admins = AdminRepository(database)
+            summary.programmeLink = PortalLinks.signIn(
+                try await admins.invite(
+                    name: "Camille Martin", email: "camille.martin@mission.frenchtech.example", role: .programme
+                ).secret,
+                base: summary.serverURL)
+            summary.financeLink = PortalLinks.signIn(
+                try await admins.invite(
+                    name: "Hugo Petit", email: "hugo.petit@mission.frenchtech.example", role: .finance
+                ).secret,
+                base: summary.serverURL)
         }
         return summary
     }
@@ -425,7 +452,7 @@ struct DemoRound: Sendable {
         try await CallReports.reviews(call: call, excel: false, database: database, to: reviews)
         reviews.close()
         let page = try await CallReportRepository(database).page(call: call)
-        try await ReportCommand.HTML.write(page, to: folder.appendingPathComponent("summary.html").path)
+        try await ReportCommand.HTML.write(page, language: .fr, to: folder.appendingPathComponent("summary.html").path)
         summary.files.append("summary.html")
         summary.envelopeName = envelope.envelope.name
         summary.envelopeTotal = envelope.balance.total
