@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "FundHTTPTests",
             dependencies: [
-                "FundCore", "FundHTTP", "FundStore", "FundTestSupport",
+                "FundCore", "FundHTTP", "FundReports", "FundStore", "FundTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -74,7 +74,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The call's reviews were due by `dueAt`: a review is no longer finalised until the programme
     /// team extends the deadline.
     case reviewsDue(call: String, dueAt: Date, timeZone: String)
-    case assignmentImpossible([String])
+    case assignmentImpossible([Message])
     /// `cfund audit verify` found a broken link; the message says where and why.
     case auditBroken(String)
 
@@ -135,7 +135,7 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "the review stays a draft until the programme team extends the deadline "
                 + "(cfund call review-deadline CALL --until ...)."
         case .assignmentImpossible(let reasons):
-            return "Nothing was assigned: " + reasons.joined(separator: "; ") + "."
+            return "Nothing was assigned: " + reasons.map { $0.text(in: .en) }.joined(separator: "; ") + "."
         case .database(let message), .databaseUnavailable(let message), .auditBroken(let message):
             return message
         case .cluster(let message):

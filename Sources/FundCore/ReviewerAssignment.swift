@@ -45,7 +45,7 @@ public enum ReviewerAssignment {
     ) -> Result<[Pair], AssignmentImpossible> {
         let reviewers = reviewers.sorted { $0.id < $1.id }
         var load = reviewers.map(\.currentLoad)
-        var problems: [String] = []
+        var problems: [Message] = []
         // Candidates per submission, and the most constrained submissions first.
         var work: [(need: SubmissionNeed, candidates: [Int], missing: Int)] = []
         for need in submissions.sorted(by: { $0.submissionId < $1.submissionId }) {
@@ -57,8 +57,12 @@ public enum ReviewerAssignment {
             }
             if candidates.count < missing {
                 problems.append(
-                    "submission \(need.submissionId) needs \(missing) more reviewer(s) but only "
-                        + "\(candidates.count) are free of conflicts with its organisation")
+                    Message(
+                        "assign.short",
+                        [
+                            "submission": .text(String(need.submissionId)), "missing": .number(missing),
+                            "free": .number(candidates.count),
+                        ]))
             }
             work.append((need, candidates, missing))
         }
@@ -93,8 +97,12 @@ public enum ReviewerAssignment {
             guard chosen.count == item.missing else {
                 return .failure(
                     AssignmentImpossible(reasons: [
-                        "submission \(item.need.submissionId) cannot get \(item.missing) reviewer(s) "
-                            + "within a load of \(maxLoad ?? 0); raise --max-load or add reviewers"
+                        Message(
+                            "assign.load",
+                            [
+                                "submission": .text(String(item.need.submissionId)), "missing": .number(item.missing),
+                                "load": .number(maxLoad ?? 0),
+                            ])
                     ]))
             }
             for index in chosen {
@@ -129,9 +137,9 @@ public enum ReviewerAssignment {
 
 /// Why no assignment was made; nothing is written.
 public struct AssignmentImpossible: Error, Equatable, Sendable {
-    public let reasons: [String]
+    public let reasons: [Message]
 
-    public init(reasons: [String]) {
+    public init(reasons: [Message]) {
         self.reasons = reasons
     }
 }

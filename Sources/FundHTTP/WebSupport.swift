@@ -259,10 +259,20 @@ struct WebGate: Sendable {
             status = .conflict
         case FundError.reviewFinal:
             (message, status) = (wording.text("web_review_final_refused"), .conflict)
+        case FundError.assignmentImpossible(let reasons):
+            message = Message(
+                "web_assign_impossible",
+                ["reasons": .text(reasons.map { $0.text(in: language) }.joined(separator: " ; "))]
+            ).text(in: language)
+            status = .conflict
         case FundError.databaseUnavailable:
             (message, status) = (wording.text("web_unavailable"), .serviceUnavailable)
         case let problem as Problem where problem.status.code < 500:
             (message, status) = (problem.detail, problem.status)
+        case let error as FundError where Problem(error).status.code < 500:
+            // A refusal the pages do not word yet is still a refusal: said as the API says it,
+            // with its status, never as a failure of the server.
+            (message, status) = (error.description, Problem(error).status)
         default:
             context.logger.error("portal page failed", metadata: ["error": "\(error)"])
             (message, status) = (wording.text("web_unavailable"), .internalServerError)

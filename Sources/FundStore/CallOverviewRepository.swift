@@ -15,6 +15,10 @@ public struct CallOverview: Sendable, Equatable {
     public let draftReviews: Int
     /// Reviews the eligible submissions still need to be fundable (final or not yet).
     public var missingReviews: Int { max(0, eligible * call.reviewsPerSubmission - finalReviews) }
+    /// Reviewers assigned to the eligible submissions, whatever their reviews' state.
+    public let assigned: Int
+    /// Assignments still to make for every eligible submission to have its reviewers.
+    public var unassigned: Int { max(0, eligible * call.reviewsPerSubmission - assigned) }
     public let recusals: Int
     /// What the standing decision grants (active grants), once the call is decided.
     public let granted: Money
@@ -44,6 +48,8 @@ public struct CallOverviewRepository: Sendable {
                     JOIN submissions s ON s.id = a.submission_id
                     WHERE a.call_id = c.id AND NOT r.final AND s.status NOT IN ('withdrawn', 'ineligible'))::bigint,
                    (SELECT count(*) FROM recusals x WHERE x.call_id = c.id)::bigint,
+                   (SELECT count(*) FROM assignments a JOIN submissions s ON s.id = a.submission_id
+                    WHERE a.call_id = c.id AND s.status NOT IN ('withdrawn', 'ineligible'))::bigint,
                    (SELECT coalesce(sum(g.amount_cents), 0) FROM grants g
                     WHERE g.call_id = c.id AND g.status = 'active')::bigint,
                    (SELECT count(*) FROM grants g WHERE g.call_id = c.id AND g.status = 'active')::bigint
@@ -58,7 +64,8 @@ public struct CallOverviewRepository: Sendable {
             guard let f = figures[call.id] else { return nil }
             return CallOverview(
                 call: call, received: Int(f[0]), withdrawn: Int(f[1]), ineligible: Int(f[2]), finalReviews: Int(f[3]),
-                draftReviews: Int(f[4]), recusals: Int(f[5]), granted: Money(cents: f[6]), grants: Int(f[7]))
+                draftReviews: Int(f[4]), assigned: Int(f[6]), recusals: Int(f[5]), granted: Money(cents: f[7]),
+                grants: Int(f[8]))
         }
     }
 }

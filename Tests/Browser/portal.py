@@ -23,10 +23,10 @@ import zipfile
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.print_page_options import PrintOptions
-from selenium.webdriver.support import expected_conditions
+
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["BASE_URL"]
@@ -100,7 +100,16 @@ def navigate(driver, action):
     """Does what loads another page, and waits until it has."""
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # Chromium may report the old page's node as detached rather than stale mid-navigation.
+        try:
+            old.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def follow(driver, text):

@@ -225,16 +225,17 @@ struct ServerFaultTests {
             limit.rlim_cur = min(4_096, limit.rlim_max)
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
-        let cpuBefore = server.cpuSeconds
         var idle: [RawConnection] = []
         for _ in 0..<1_100 { idle.append(try RawConnection(port: server.port)) }
         let during = try await HTTPProbe.send(.get, server.url("/healthz"), timeout: 10)
         #expect([200, 503].contains(during.status), "\(during.body)")
         #expect(server.openDescriptors < 1_024)
+        // Accepting 1,100 sockets costs some CPU; a spinning server burns the whole wait after.
+        let cpuBefore = server.cpuSeconds
         try await Task.sleep(for: .seconds(3))
         let after = try await HTTPProbe.send(.get, server.url("/healthz"), timeout: 10)
         #expect(after.status == 200)
-        #expect(server.cpuSeconds - cpuBefore < 2.5, "the server spent \(server.cpuSeconds - cpuBefore) s of CPU")
+        #expect(server.cpuSeconds - cpuBefore < 1.5, "the server spent \(server.cpuSeconds - cpuBefore) s of CPU")
         idle.removeAll()
         let (status, _) = await server.terminate(within: .seconds(10))
         #expect(status == 0)

@@ -41,6 +41,11 @@ extension Catalogue {
         "review.criterion": "not a criterion of this call; use {criteria}",
         "review.unscored": "a final review scores every criterion",
         "review.scale": "{score} is off the scale {min}..{max}",
+        "assign.short":
+            "submission {submission} needs {missing} more reviewer(s) but only {free} are free of conflicts with its organisation",
+        "assign.load":
+            "submission {submission} cannot get {missing} reviewer(s) within a load of {load}; raise --max-load or add reviewers",
+        "web_assign_impossible": "Nothing was assigned: {reasons}.",
         "review.step": "{score} is off-step; scores go by {step}",
         "review.recusalDecided":
             "the call is decided and its decision rests on this review; write to the programme team",
@@ -313,6 +318,12 @@ extension Catalogue {
             "As cfund review assign does: the call is closed if its deadline has passed (eligibility is checked again), then moved to reviewing; each submission gets the reviewers it lacks, never a conflicted one, loads balanced. Your name goes into the audit trail.",
         "web_assign_confirm": "Assign the reviews",
         "web_assigned": "Reviews assigned.",
+        "web_admin_back_to_call": "Back to the call",
+        "web_assign_nothing":
+            "There is nothing to assign: every eligible submission has its reviewers, or the call is decided.",
+        "web_admin_received_col": "Received",
+        "web_admin_eligible_col": "Eligible",
+        "web_admin_reviews_due_col": "Reviews due",
         // The report of a decided call (cfund report html, a call's page).
         "report_decision": "Decision {id} · policy {policy} · envelope “{envelope}”",
         "report_budget_title": "Budget",

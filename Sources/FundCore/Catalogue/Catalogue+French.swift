@@ -42,6 +42,11 @@ extension Catalogue {
         "review.criterion": "ce n'est pas un critère de cet appel ; utilisez {criteria}",
         "review.unscored": "une évaluation définitive note chaque critère",
         "review.scale": "{score} est hors de l'échelle {min} à {max}",
+        "assign.short":
+            "le dossier {submission} demande encore {missing} évaluateur(s) mais seuls {free} sont libres de tout conflit avec son organisation ; invitez d'autres évaluateurs (cfund reviewer add)",
+        "assign.load":
+            "le dossier {submission} ne peut recevoir {missing} évaluateur(s) dans la limite de {load} dossiers chacun ; relevez --max-load ou ajoutez des évaluateurs",
+        "web_assign_impossible": "Rien n'a été confié : {reasons}.",
         "review.step": "{score} n'est pas sur un pas de l'échelle ; les notes vont de {step} en {step}",
         "review.recusalDecided":
             "l'appel est décidé et sa décision repose sur cette évaluation ; écrivez à l'équipe du programme",
@@ -319,6 +324,12 @@ extension Catalogue {
             "Comme cfund review assign : l'appel est clos s'il a passé sa date limite (l'éligibilité est revérifiée), puis mis en évaluation ; chaque dossier reçoit les évaluateurs qui lui manquent, jamais un évaluateur en conflit, les charges équilibrées. Votre nom est inscrit au journal d'audit.",
         "web_assign_confirm": "Confier les évaluations",
         "web_assigned": "Évaluations confiées.",
+        "web_admin_back_to_call": "Revenir à l'appel",
+        "web_assign_nothing":
+            "Il n'y a rien à confier : chaque dossier éligible a ses évaluateurs, ou l'appel est déjà décidé.",
+        "web_admin_received_col": "Reçus",
+        "web_admin_eligible_col": "Éligibles",
+        "web_admin_reviews_due_col": "Évaluations dues",
         // Le rapport d'un appel décidé (cfund report html, la page d'un appel).
         "report_decision": "Décision {id} · règle {policy} · enveloppe « {envelope} »",
         "report_budget_title": "Budget",

@@ -215,19 +215,18 @@ public enum AdminPage {
                     declared: wording.moment($0.declaredAt, zone: call.zone), reason: $0.reason)
             }
             // The funding column: the standing decision once there is one, else what a decision
-            // taken now would give.
-            var funding: [Int64: (status: SubmissionStatus?, awarded: Money)] = [:]
+            // taken now would give. A decision's lines also say which grants were declined since.
+            var funding: [Int64: (status: String, awarded: Money)] = [:]
             if let report = input.report {
-                for line in report.lines {
-                    funding[line.submissionId] = (SubmissionStatus(rawValue: line.status), line.awarded)
-                }
+                for line in report.lines { funding[line.submissionId] = (line.status, line.awarded) }
             } else if let plan = input.plan {
-                for line in plan.lines { funding[line.submissionId] = (line.status, line.awarded) }
+                for line in plan.lines { funding[line.submissionId] = (line.status.rawValue, line.awarded) }
             }
             let left = input.report?.remaining ?? input.plan?.left
             let ranked = input.ranking.ranked
             // Where the money ran out: before the first submission sent to the reserve list.
-            let firstUnfunded = ranked.firstIndex { funding[$0.entry.score.submissionId]?.status == .reserve }
+            let reserve = SubmissionStatus.reserve.rawValue
+            let firstUnfunded = ranked.firstIndex { funding[$0.entry.score.submissionId]?.status == reserve }
             ranking = ranked.enumerated().map { index, item in
                 let score = item.entry.score
                 let summary = input.ranking.submissions[score.submissionId]
@@ -241,7 +240,7 @@ public enum AdminPage {
                     reviews: score.finalReviews, fundable: score.isFundable, notes: notes,
                     requested: summary.map { wording.money($0.requested) } ?? "",
                     awarded: found.map { $0.awarded.cents > 0 ? wording.money($0.awarded) : "—" } ?? "—",
-                    funding: found?.status.map(wording.status) ?? "—", fundingKind: found?.status?.rawValue ?? "",
+                    funding: found.map { wording.text("status.\($0.status)") } ?? "—", fundingKind: found?.status ?? "",
                     fundingLine: index == firstUnfunded
                         ? say(
                             "report_funding_line",
@@ -282,7 +281,7 @@ public enum AdminPage {
                     ]
             }
             self.downloads = downloads
-            canAssign = acting && [.open, .closed, .reviewing].contains(call.status)
+            canAssign = acting && Assign.possible(overview)
         }
     }
 
@@ -292,18 +291,27 @@ public enum AdminPage {
         let id: Int64
         let title: String
         let question: String
+        /// False once every eligible submission has its reviewers or the call is decided: then
+        /// the page says so instead of offering a button that would do nothing.
+        let possible: Bool
 
         public init(chrome: Chrome, overview: CallOverview, wording: Wording) {
             self.chrome = chrome
             id = overview.call.id
             title = overview.call.title
+            possible = Self.possible(overview)
             question = Message(
                 "web_assign_question",
                 [
-                    "missing": .number(overview.missingReviews), "eligible": .number(overview.eligible),
+                    "missing": .number(overview.unassigned), "eligible": .number(overview.eligible),
                     "wanted": .number(overview.call.reviewsPerSubmission),
                 ]
             ).text(in: wording.language)
+        }
+
+        static func possible(_ overview: CallOverview) -> Bool {
+            [.open, .closed, .reviewing].contains(overview.call.status)
+                && (overview.call.status != .reviewing || overview.unassigned > 0)
         }
     }
 }

@@ -1,0 +1,311 @@
+import Foundation
+import FundCore
+import FundHTTP
+import FundReports
+import FundStore
+import FundTestSupport
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The reviewers' workspace and the admin pages through their routes: who sees what, scoring
+/// and finalising, recusal, the review deadline, the reports. `WorkspaceBrowserTests` walks the
+/// same in Chromium.
+@Suite("The reviewers' workspace and the admin pages")
+struct WorkspaceTests {
+    typealias Client = PortalTests.Client
+
+    static func withWorkspace(
+        _ body: @Sendable (Database, WorkspaceFixture, Client) async throws -> Void
+    ) async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let app = Application(router: patientRouter(database))
+            try await app.test(.router) { client in try await body(database, fixture, client) }
+        }
+    }
+
+    /// Follows a sign-in link to the holder's home; the session cookie and that page's form token.
+    static func signIn(_ client: Client, _ link: String) async throws -> (cookie: String, csrf: String) {
+        let signedIn = try await PortalTests.get(client, link)
+        #expect(signedIn.status == .seeOther)
+        let cookie = String((signedIn.headers[.setCookie] ?? "").split(separator: ";")[0])
+        let home = try await PortalTests.get(client, signedIn.headers[.location] ?? "/", cookie: cookie)
+        return (cookie, PortalTests.csrf(home.body))
+    }
+
+    static func get(_ client: Client, _ uri: String, _ cookie: String) async throws -> PortalTests.Page {
+        try await PortalTests.get(client, uri, cookie: cookie)
+    }
+
+    static func post(_ client: Client, _ uri: String, _ cookie: String, _ form: [(String, String)]) async throws
+        -> PortalTests.Page
+    {
+        try await PortalTests.post(client, uri, cookie: cookie, form: form)
+    }
+
+    @Test func everyoneReachesOnlyTheirOwnPages() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let (applicant, _) = try await Self.signIn(client, fixture.applicantLink)
+            let (alice, _) = try await Self.signIn(client, fixture.aliceLink)
+            let (finance, financeCSRF) = try await Self.signIn(client, fixture.financeLink)
+            let (programme, _) = try await Self.signIn(client, fixture.programmeLink)
+            let call = fixture.callId
+            let reviewerPages = ["/review", "/review/\(fixture.aliceAssignment)", "/review/\(fixture.brunoOnLyon)"]
+            let adminPages = ["/admin", "/admin/calls/\(call)", "/admin/calls/\(call)/reports/reviews.csv"]
+            let applicantPages = ["/applications", "/applications/\(fixture.lyonSubmission)"]
+
+            // Each kind of person is sent home by the sign-in link: the portal, the reviews, the calls.
+            #expect(try await PortalTests.get(client, fixture.brunoLink).headers[.location] == "/review")
+            for page in reviewerPages + adminPages {
+                let seen = try await Self.get(client, page, applicant)
+                #expect(seen.status == .notFound, "an applicant reached \(page)")
+                #expect(seen.body.contains("Page introuvable"))
+            }
+            #expect(try await Self.get(client, "/applications", applicant).status == .ok)
+            for page in adminPages + applicantPages + ["/review/\(fixture.brunoOnLyon)"] {
+                #expect(try await Self.get(client, page, alice).status == .notFound, "a reviewer reached \(page)")
+            }
+            for page in reviewerPages + applicantPages {
+                #expect(try await Self.get(client, page, programme).status == .notFound, "an admin reached \(page)")
+            }
+
+            // Alice reviews Côte d'Azur only: Lyon, her own Capital, is not even named to her.
+            let mine = try await Self.get(client, "/review", alice)
+            #expect(mine.body.contains("Azur Scale") && !mine.body.contains("Tremplin Lyon"))
+            #expect(try await Self.get(client, "/review/\(fixture.aliceAssignment)", alice).status == .ok)
+
+            // Finance reads everything and acts on nothing: no button, and the action itself is not found.
+            let page = try await Self.get(client, "/admin/calls/\(call)", finance)
+            #expect(page.status == .ok && page.body.contains("Tremplin Lyon") && page.body.contains("reviews.csv"))
+            #expect(!page.body.contains("/admin/calls/\(call)/assign"))
+            #expect(try await Self.get(client, "/admin/calls/\(call)/assign", finance).status == .notFound)
+            let before = try await database.count("SELECT count(*)::bigint FROM assignments")
+            let refused = try await Self.post(client, "/admin/calls/\(call)/assign", finance, [("_csrf", financeCSRF)])
+            #expect(refused.status == .notFound)
+            #expect(try await database.count("SELECT count(*)::bigint FROM assignments") == before)
+            #expect(try await Self.get(client, "/admin/calls/\(call)/assign", programme).status == .ok)
+
+            // Without a session: the sign-in page, and nothing of the call.
+            let anonymous = try await PortalTests.get(client, "/admin/calls/\(call)")
+            #expect(!anonymous.body.contains("Tremplin Lyon"))
+            #expect(anonymous.body.contains("lien de connexion"))
+        }
+    }
+
+    @Test func aReviewerScoresSavesAndFinalisesWithAConfirmation() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let (bruno, csrf) = try await Self.signIn(client, fixture.brunoLink)
+            let id = fixture.brunoOnLyon
+            let sheet = try await Self.get(client, "/review/\(id)", bruno)
+            #expect(sheet.body.contains("description.pdf") && sheet.body.contains("name=\"score_impact\""))
+
+            // The submission's file, downloaded or shown in the browser, sandboxed; not through
+            // another assignment's address.
+            let download = try await Self.get(client, "/review/\(id)/files/\(fixture.lyonFile)", bruno)
+            #expect(download.body == WorkspaceFixture.pdf)
+            #expect(download.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+            let inline = try await Self.get(client, "/review/\(id)/files/\(fixture.lyonFile)?view=1", bruno)
+            #expect(inline.headers[.contentDisposition]?.hasPrefix("inline") == true)
+            #expect(inline.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            let crossed = try await Self.get(client, "/review/\(fixture.brunoOnNice)/files/\(fixture.lyonFile)", bruno)
+            #expect(crossed.status == .notFound)
+
+            // Off the scale's step: refused next to the criterion, in French, what was typed kept.
+            let offStep = try await Self.post(
+                client, "/review/\(id)", bruno,
+                [("_csrf", csrf), ("action", "save"), ("score_impact", "4,25"), ("comment_impact", "Solide")])
+            #expect(offStep.status == .unprocessableContent)
+            #expect(offStep.body.contains("id=\"error-impact\"") && offStep.body.contains(">Solide</textarea>"))
+            let scored = "SELECT count(*)::bigint FROM reviews WHERE assignment_id = \(id) AND scores <> '{}'"
+            #expect(try await database.count(scored) == 0)
+
+            // A draft of one criterion is saved; asking to finalise it names what is missing.
+            let draft = try await Self.post(
+                client, "/review/\(id)", bruno,
+                [("_csrf", csrf), ("action", "save"), ("score_impact", "4"), ("comment_impact", "Solide")])
+            #expect(draft.status == .seeOther)
+            let early = try await Self.post(
+                client, "/review/\(id)", bruno, [("_csrf", csrf), ("action", "finalise"), ("score_impact", "4")])
+            #expect(early.status == .unprocessableContent)
+            #expect(early.body.contains("id=\"error-feasibility\""))
+
+            // Complete, then the confirmation: nothing is final until it is confirmed.
+            let complete: [(String, String)] = [
+                ("_csrf", csrf), ("action", "finalise"), ("score_impact", "4"), ("score_ambitions", "3.5"),
+                ("score_feasibility", "3"), ("score_inclusion", "5"), ("comment_impact", "Solide"),
+            ]
+            let confirm = try await Self.post(client, "/review/\(id)", bruno, complete)
+            #expect(confirm.status == .ok && confirm.body.contains("action=\"/review/\(id)/finalise\""))
+            let final = "SELECT count(*)::bigint FROM reviews WHERE assignment_id = \(id) AND final"
+            #expect(try await database.count(final) == 0)
+            let done = try await Self.post(client, "/review/\(id)/finalise", bruno, [("_csrf", csrf)])
+            #expect(done.status == .seeOther && done.headers[.location]?.hasPrefix("/review") == true)
+            #expect(try await database.count(final) == 1)
+            let stored = try await database.query(
+                "SELECT scores->>'ambitions', comments->>'impact' FROM reviews WHERE assignment_id = \(id)"
+            ).decode((String, String).self)
+            #expect(stored.first?.0 == "3500" && stored.first?.1 == "Solide", "scores are stored in thousandths")
+            let actors = try await database.query(
+                "SELECT DISTINCT actor FROM audit_events WHERE target = \("review:\(id)")"
+            ).decode(String.self)
+            #expect(actors.count == 1 && actors[0].hasPrefix("reviewer:"))
+
+            // A final review is read-only here; the form refuses a late change in words.
+            let after = try await Self.get(client, "/review/\(id)", bruno)
+            #expect(!after.body.contains("name=\"score_impact\""))
+            let late = try await Self.post(
+                client, "/review/\(id)", bruno, [("_csrf", csrf), ("action", "save"), ("score_impact", "1")])
+            #expect(late.status == .conflict)
+            #expect(try await database.count("SELECT count(*)::bigint FROM reviews WHERE scores->>'impact' = '1'") == 0)
+            // Without the form's token nothing is saved.
+            let forged = try await Self.post(
+                client, "/review/\(fixture.brunoOnNice)", bruno, [("action", "save"), ("score_impact", "2")])
+            #expect(forged.status == .forbidden)
+        }
+    }
+
+    @Test func aRecusalWithdrawsTheAssignmentAndTheTeamFillsTheGap() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let (bruno, csrf) = try await Self.signIn(client, fixture.brunoLink)
+            let id = fixture.brunoOnLyon
+            let blank = try await Self.post(
+                client, "/review/\(id)/recuse", bruno, [("_csrf", csrf), ("reason", " \u{200B} ")])
+            #expect(blank.status == .unprocessableContent && blank.body.contains("id=\"reason-error\""))
+            let reason = "J'ai conseillé French Tech Lyon sur ce projet en 2024."
+            let recused = try await Self.post(
+                client, "/review/\(id)/recuse", bruno, [("_csrf", csrf), ("reason", reason)])
+            #expect(recused.status == .seeOther)
+            #expect(try await database.count("SELECT count(*)::bigint FROM assignments WHERE id = \(id)") == 0)
+            #expect(try await Self.get(client, "/review/\(id)", bruno).status == .notFound)
+            let recusals = try await ReviewRepository(database).recusals(callId: fixture.callId)
+            #expect(recusals.map(\.reason) == [reason])
+            let audited = try await database.query(
+                "SELECT actor FROM audit_events WHERE action LIKE 'recusal%' OR action LIKE 'assignment.withdraw%'"
+            ).decode(String.self)
+            #expect(!audited.isEmpty && audited.allSatisfy { $0.hasPrefix("reviewer:") }, "\(audited)")
+
+            // The programme team sees it on the call's page and assigns the gap from the web, in
+            // its own name; the recused reviewer is never given the submission back.
+            let (programme, programmeCSRF) = try await Self.signIn(client, fixture.programmeLink)
+            let page = try await Self.get(client, "/admin/calls/\(fixture.callId)", programme)
+            #expect(page.body.contains("J&#39;ai conseillé French Tech Lyon"))
+            // The decided call keeps Bruno's final review of Lyon: the decision rests on it.
+            let kept = try await database.count(
+                """
+                SELECT count(*)::bigint FROM assignments a JOIN reviews r ON r.assignment_id = a.id
+                WHERE a.call_id = \(fixture.decidedCallId) AND r.final
+                """)
+            #expect(kept == 4)
+            let question = try await Self.get(client, "/admin/calls/\(fixture.callId)/assign", programme)
+            #expect(question.body.contains("1 évaluation(s) manquent"))
+            let assigned = try await Self.post(
+                client, "/admin/calls/\(fixture.callId)/assign", programme, [("_csrf", programmeCSRF)])
+            #expect(assigned.status == .seeOther)
+            let lyonReviewers = try await database.query(
+                """
+                SELECT r.name FROM assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                WHERE a.submission_id = \(fixture.lyonSubmission) ORDER BY r.name
+                """
+            ).decode(String.self)
+            #expect(lyonReviewers.count == 2 && lyonReviewers.contains("David Roux"), "\(lyonReviewers)")
+            #expect(!lyonReviewers.contains("Bruno Petit"))
+            let actor = try await database.query(
+                "SELECT actor FROM audit_events WHERE action = 'assignment.create' ORDER BY id DESC LIMIT 1"
+            ).decode(String.self)
+            #expect(actor.first?.hasPrefix("admin:") == true, "\(actor)")
+            let nothing = try await Self.get(client, "/admin/calls/\(fixture.callId)/assign", programme)
+            #expect(nothing.body.contains("rien à confier"))
+
+            // Once the call is decided a conflict is no longer withdrawn from the web.
+            let (alice, aliceCSRF) = try await Self.signIn(client, fixture.aliceLink)
+            let decided = try await database.query(
+                """
+                SELECT a.id FROM assignments a JOIN reviewers r ON r.id = a.reviewer_id
+                WHERE a.call_id = \(fixture.decidedCallId) AND r.id = \(fixture.aliceId)
+                """
+            ).decode(Int64.self)
+            for assignment in decided {
+                let late = try await Self.post(
+                    client, "/review/\(assignment)/recuse", alice, [("_csrf", aliceCSRF), ("reason", "Conflit")])
+                #expect(late.status == .conflict)
+                #expect(late.body.contains("décidé"), "\(late.body)")
+            }
+        }
+    }
+
+    @Test func afterTheReviewDeadlineDraftsAreKeptAndFinalisedOnlyOnceExtended() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let calls = CallRepository(database)
+            let call = try await calls.find(id: fixture.callId)
+            let due = call.closesAt.addingTimeInterval(7 * 86_400)
+            _ = try await calls.setReviewDeadline(String(fixture.callId), until: due)
+            try await SimulatedClock(database).set(due.addingTimeInterval(60))
+
+            let (bruno, csrf) = try await Self.signIn(client, fixture.brunoLink)
+            let id = fixture.brunoOnLyon
+            let complete: [(String, String)] = [
+                ("_csrf", csrf), ("score_impact", "4"), ("score_ambitions", "3.5"), ("score_feasibility", "3"),
+                ("score_inclusion", "5"),
+            ]
+            let sheet = try await Self.get(client, "/review/\(id)", bruno)
+            #expect(sheet.body.contains("class=\"refusal\"") && !sheet.body.contains("value=\"finalise\""))
+            let saved = try await Self.post(client, "/review/\(id)", bruno, complete + [("action", "save")])
+            #expect(saved.status == .seeOther)
+            let refused = try await Self.post(client, "/review/\(id)/finalise", bruno, [("_csrf", csrf)])
+            #expect(refused.status == .conflict)
+            #expect(refused.body.contains("date limite"), "\(refused.body)")
+            let final = "SELECT count(*)::bigint FROM reviews WHERE assignment_id = \(id) AND final"
+            #expect(try await database.count(final) == 0)
+            #expect(try await database.count("SELECT count(*)::bigint FROM reviews WHERE assignment_id = \(id)") == 1)
+
+            // The API says the same, as a problem.
+            let token = try await TokenRepository(database, holder: .reviewer).issue(
+                for: try await ReviewerRepository(database).find("bruno@example.org").id
+            ).token
+            let api = try await ReviewsAPITests.call(
+                client, .put, "/v1/reviews/\(id)", token: token,
+                body: #"{"scores": {"impact": 4, "ambitions": 3.5, "feasibility": 3, "inclusion": 5}, "final": true}"#)
+            #expect(api.0 == .conflict)
+            #expect((api.1["type"] as? String)?.hasSuffix("reviews-due") == true)
+
+            // Extended: the draft is finalised as it was saved.
+            _ = try await calls.setReviewDeadline(String(fixture.callId), until: due.addingTimeInterval(86_400))
+            let done = try await Self.post(client, "/review/\(id)/finalise", bruno, [("_csrf", csrf)])
+            #expect(done.status == .seeOther)
+            #expect(try await database.count(final) == 1)
+        }
+    }
+
+    @Test func theReportsAreTheFilesTheCLIWrites() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let (finance, _) = try await Self.signIn(client, fixture.financeLink)
+            let call = try await CallRepository(database).find(id: fixture.decidedCallId)
+            let page = try await Self.get(client, "/admin/calls/\(call.id)", finance)
+            #expect(page.body.contains("Ligne de financement") || page.body.contains("Accordé"))
+            for (name, excel, json) in [
+                ("allocations.csv", false, false), ("allocations-excel.csv", true, false),
+                ("allocations.json", false, true),
+            ] {
+                let sink = TextSink()
+                try await CallReports.allocations(
+                    call: call, format: json ? .json : .csv, excel: excel, database: database, to: sink)
+                let served = try await Self.get(client, "/admin/calls/\(call.id)/reports/\(name)", finance)
+                #expect(served.status == .ok)
+                #expect(served.body == sink.text, "\(name)")
+                #expect(served.headers[.contentDisposition]?.contains("attachment") == true)
+            }
+            let reviews = TextSink()
+            try await CallReports.reviews(call: call, excel: false, database: database, to: reviews)
+            #expect(
+                try await Self.get(client, "/admin/calls/\(call.id)/reports/reviews.csv", finance).body == reviews.text)
+            // The call in review has no decision to report yet.
+            let undecided = try await Self.get(
+                client, "/admin/calls/\(fixture.callId)/reports/allocations.csv", finance)
+            #expect(undecided.status == .notFound)
+            let summary = try await Self.get(client, "/admin/calls/\(call.id)/reports/summary.html", finance)
+            #expect(summary.body.contains("<div class=\"call-report\">") && summary.body.contains("Lyon Founders Week"))
+        }
+    }
+}
