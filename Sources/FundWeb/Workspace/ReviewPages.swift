@@ -197,13 +197,14 @@ public enum ReviewPage {
                 let typed = input.scores[criterion.key] ?? ""
                 let chosen = Double(typed.replacingOccurrences(of: ",", with: "."))
                 var options = [Option(value: "", label: wording.text("web_review_unscored"), selected: chosen == nil)]
-                var score = criterion.min
-                while score <= criterion.max + 1e-9 {
+                // Counted in steps from the minimum, so that a step of 0.1 never drifts to 0.30000000000000004.
+                let steps = Int(((criterion.max - criterion.min) / criterion.step).rounded())
+                for index in 0...max(0, steps) {
+                    let score = criterion.min + Double(index) * criterion.step
                     options.append(
                         Option(
                             value: String(score), label: Message.render(.score(score), in: language),
                             selected: chosen.map { abs($0 - score) < 1e-9 } ?? false))
-                    score += criterion.step
                 }
                 let error = issue(criterion.key) ?? issue("comments.\(criterion.key)")
                 var help = Message(

@@ -1,0 +1,37 @@
+import Foundation
+import FundStore
+import FundTestSupport
+import Testing
+
+@Suite("The reviewers' workspace and the admin pages in Chromium")
+struct WorkspaceBrowserTests {
+    @Test(
+        .enabled(if: BrowserTools.missing == nil, Comment(rawValue: BrowserTools.missing ?? "")),
+        .timeLimit(.minutes(3)))
+    func aReviewerScoresAndRecusesAndTheTeamReadsTheCall() async throws {
+        let configuration = try await TestCluster.shared.makeDatabase()
+        let server = try await ServerProcess(database: configuration)
+        let fixture = try await Database.with(
+            configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
+        ) { try await WorkspaceFixture.make($0, base: server.url("")) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["BASE_URL"] = server.url("")
+        environment["BRUNO_LINK"] = fixture.brunoLink
+        environment["SCORED"] = String(fixture.brunoOnLyon)
+        environment["RECUSED"] = String(fixture.brunoOnNice)
+        environment["PROGRAMME_LINK"] = fixture.programmeLink
+        environment["FINANCE_LINK"] = fixture.financeLink
+        environment["CALL"] = String(fixture.callId)
+        environment["DECIDED"] = String(fixture.decidedCallId)
+        let settings = environment
+        let run = try await offThePool {
+            try ProcessRunner.run(
+                BrowserTools.python, [BrowserTools.scripts.appendingPathComponent("workspace.py").path],
+                environment: settings)
+        }
+        #expect(run.status == 0, "\(run.text)\n--- server ---\n\(server.log.suffix(3_000))")
+        #expect(run.text.contains("passed:"))
+        _ = await server.terminate(within: .seconds(10))
+        try await TestCluster.shared.drop(configuration)
+    }
+}
