@@ -31,6 +31,7 @@ let package = Package(
         .target(
             name: "FundStore",
             dependencies: [
+                "FundMail",
                 "FundCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -45,10 +46,19 @@ let package = Package(
             resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FundMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "FundReports", dependencies: ["FundCore", "FundStore"], swiftSettings: swiftSettings),
         .target(
             name: "FundHTTP",
             dependencies: [
+                "FundMail",
                 "FundCore",
                 "FundReports",
                 "FundStore",
@@ -72,6 +82,7 @@ let package = Package(
         .executableTarget(
             name: "cfund",
             dependencies: [
+                "FundMail",
                 "FundCore",
                 "FundStore",
                 "FundHTTP",
@@ -106,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "FundHTTPTests",
             dependencies: [
-                "FundCore", "FundHTTP", "FundReports", "FundStore", "FundTestSupport",
+                "FundCore", "FundHTTP", "FundMail", "FundReports", "FundStore", "FundTestSupport", "FundWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -57,11 +57,12 @@ public func buildRouter(
 /// Configuration keys: `host` and `port` (where to listen; port 0 picks a free one, which
 /// `onListening` receives); `limits` (`ServerLimits`: timeouts, sizes, connections);
 /// `descriptors`, the process's file-descriptor limit, below which connections are kept;
-/// `sealEvery`, how often the audit events requests wrote are sealed into the chain.
+/// `sealEvery`, how often the audit events requests wrote are sealed into the chain; `mail`,
+/// where the outbox's messages go (none sent when nil).
 public func buildApplication(
     client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger,
     metrics: PrometheusCollectorRegistry, limits: ServerLimits = ServerLimits(), descriptors: Int = 1_024,
-    databaseConnections: Int = 20, sealEvery: Duration = .milliseconds(500),
+    databaseConnections: Int = 20, sealEvery: Duration = .milliseconds(500), mail: MailSettings? = nil,
     onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let database = Database(client: client, configuration: configuration, logger: logger)
@@ -79,6 +80,12 @@ public func buildApplication(
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
     application.addServices(client, AuditSealer(database: database, interval: sealEvery))
+    if let mail {
+        application.addServices(
+            MailSender(
+                database: database, transport: mail.transport, from: mail.from, publicURL: mail.publicURL,
+                interval: mail.interval))
+    }
     return application
 }
 

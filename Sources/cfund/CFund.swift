@@ -22,7 +22,7 @@ struct CFund: AsyncParsableCommand {
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
             CallCommand.self, SubmissionCommand.self, ReviewerCommand.self, ReviewCommand.self, RankCommand.self,
             AllocateCommand.self, DecisionCommand.self, GrantCommand.self, ReportCommand.self,
-            AuditCommand.self, AdminCommand.self, ServeCommand.self, DemoCommand.self,
+            AuditCommand.self, AdminCommand.self, MailCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 

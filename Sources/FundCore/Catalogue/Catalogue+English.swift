@@ -156,6 +156,22 @@ extension Catalogue {
         "web_requested": "Amount requested",
         "web_received": "Received",
         "web_version": "version",
+        "mail_greeting": "Hello {name},",
+        "mail_footer": "Sent automatically by the French Tech Community Fund; please do not reply.",
+        "mail_received_subject": "Application received: {title}",
+        "mail_received_lead":
+            "{organisation} submitted \u{201C}{title}\u{201D} to the call \u{201C}{call}\u{201D}. Here is what its receipt says; keep this message.",
+        "mail_amended_subject": "New version received: {title}",
+        "mail_amended_lead":
+            "{organisation} submitted version {version} of \u{201C}{title}\u{201D} to the call \u{201C}{call}\u{201D}. It replaces the previous one.",
+        "mail_withdrawn_subject": "Application withdrawn: {title}",
+        "mail_withdrawn_lead":
+            "{organisation} withdrew \u{201C}{title}\u{201D} from the call \u{201C}{call}\u{201D}. It will not be reviewed; a new application may be submitted while the call is open.",
+        "mail_fact_submission": "Application",
+        "mail_fact_received": "Received",
+        "mail_fact_requested": "Amount requested",
+        "mail_fact_receipt": "Receipt fingerprint (SHA-256)",
+        "mail_receipt_link": "See and print the receipt",
         "web_receipt": "Deposit receipt",
         "web_amend": "Amend the application",
         "web_withdraw": "Withdraw the application",

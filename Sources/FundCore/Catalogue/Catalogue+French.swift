@@ -159,6 +159,23 @@ extension Catalogue {
         "web_requested": "Somme demandée",
         "web_received": "Reçu le",
         "web_version": "version",
+        "mail_greeting": "Bonjour {name},",
+        "mail_footer":
+            "Message envoyé automatiquement par le Fonds Communautés French Tech ; merci de ne pas y répondre.",
+        "mail_received_subject": "Dossier reçu : {title}",
+        "mail_received_lead":
+            "{organisation} a déposé le dossier « {title} » à l'appel « {call} ». Voici les éléments de son récépissé ; gardez ce message.",
+        "mail_amended_subject": "Nouvelle version reçue : {title}",
+        "mail_amended_lead":
+            "{organisation} a déposé la version {version} du dossier « {title} » à l'appel « {call} ». Elle remplace la précédente.",
+        "mail_withdrawn_subject": "Dossier retiré : {title}",
+        "mail_withdrawn_lead":
+            "{organisation} a retiré le dossier « {title} » de l'appel « {call} ». Il ne sera pas évalué ; un nouveau dossier peut être déposé tant que l'appel est ouvert.",
+        "mail_fact_submission": "Dossier",
+        "mail_fact_received": "Reçu le",
+        "mail_fact_requested": "Somme demandée",
+        "mail_fact_receipt": "Empreinte du récépissé (SHA-256)",
+        "mail_receipt_link": "Voir et imprimer le récépissé",
         "web_receipt": "Récépissé de dépôt",
         "web_amend": "Modifier le dossier",
         "web_withdraw": "Retirer le dossier",

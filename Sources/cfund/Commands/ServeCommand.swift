@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import FundHTTP
+import FundMail
 import FundStore
 import Hummingbird
 import Logging
@@ -66,7 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
             headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout), maxConnections: maxConnections)
         let application = buildApplication(
             client: client, configuration: configuration, host: host, port: port, logger: logger, metrics: registry,
-            limits: limits, descriptors: Self.raiseDescriptorLimit(), databaseConnections: connections)
+            limits: limits, descriptors: Self.raiseDescriptorLimit(), databaseConnections: connections,
+            mail: try ProcessInfo.processInfo.environment["CFUND_SMTP_URL"].map {
+                MailSettings(transport: try SMTPClient(url: $0), from: MailCommand.sender, publicURL: PortalLinks.base)
+            })
         try await ServerRunner.run([application], drain: .seconds(drain), logger: logger)
     }
 

@@ -1,0 +1,73 @@
+import FundMail
+import FundStore
+import FundWeb
+import Logging
+import ServiceLifecycle
+
+/// Sends the outbox's messages every `interval` while the server runs, and once more when it
+/// stops. Every replica may run one: messages are claimed with `FOR UPDATE SKIP LOCKED`.
+public struct MailSender: Service {
+    let database: Database
+    let transport: any MailTransport
+    let from: Mailbox
+    let publicURL: String
+    let interval: Duration
+
+    public init(database: Database, transport: any MailTransport, from: Mailbox, publicURL: String, interval: Duration)
+    {
+        self.database = database
+        self.transport = transport
+        self.from = from
+        self.publicURL = publicURL
+        self.interval = interval
+    }
+
+    /// What is due, rendered in each recipient's language the first time, then sent.
+    public static func deliverDue(
+        database: Database, transport: any MailTransport, from: Mailbox, publicURL: String, limit: Int = 1_000
+    ) async throws -> DeliveryTally {
+        let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: publicURL)
+        return try await Outbox(database).deliverDue(limit: limit, from: from, transport: transport) { entry in
+            try await renderer.render(entry)
+        }
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await send()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    private func send() async {
+        do {
+            let tally = try await Self.deliverDue(
+                database: database, transport: transport, from: from, publicURL: publicURL, limit: 100)
+            if tally != DeliveryTally() {
+                database.logger.info(
+                    "mail sent",
+                    metadata: ["sent": "\(tally.sent)", "deferred": "\(tally.deferred)", "failed": "\(tally.failed)"])
+            }
+        } catch {
+            // The next round tries again; nothing is lost, the messages stay queued.
+            database.logger.warning("mail not sent this round", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Where and how `cfund serve` sends mail (CFUND_SMTP_URL, CFUND_MAIL_FROM, CFUND_PUBLIC_URL).
+public struct MailSettings: Sendable {
+    public let transport: any MailTransport
+    public let from: Mailbox
+    public let publicURL: String
+    public let interval: Duration
+
+    public init(transport: any MailTransport, from: Mailbox, publicURL: String, interval: Duration = .seconds(10)) {
+        self.transport = transport
+        self.from = from
+        self.publicURL = publicURL
+        self.interval = interval
+    }
+}

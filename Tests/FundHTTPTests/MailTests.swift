@@ -1,0 +1,171 @@
+import Foundation
+import FundCore
+import FundHTTP
+import FundMail
+import FundStore
+import FundTestSupport
+import Testing
+
+/// The outbox against a real SMTP conversation (`MailSink`, a server of our own speaking the
+/// protocol over TCP): written with the change, sent once by concurrent senders, retried after a
+/// temporary failure, failed with the server's answer, rendered in the recipient's language.
+@Suite("Mail: the outbox and SMTP")
+struct MailTests {
+    static let from = Mailbox("ne-pas-repondre@cfund.example", name: "Fonds Communautés French Tech")
+
+    static func content(title: String = "Tremplin Lyon 2025", email: String = "camille@lyon.example")
+        -> SubmissionContent
+    {
+        SubmissionContent(
+            title: title, summary: "Des fondateurs de tous les quartiers.", requested: Money(cents: 4_500_000),
+            totalCost: Money(cents: 9_000_000), ambitions: [.greenTech], contactName: "Camille Martin",
+            contactEmail: email)
+    }
+
+    /// The plain-text part of a message as the sink received it.
+    static func text(_ data: String) -> String {
+        let parts = data.components(separatedBy: "Content-Type: text/plain; charset=utf-8\r\n")
+        guard parts.count > 1 else { return "" }
+        let body = parts[1].components(separatedBy: "\r\n\r\n").dropFirst().first ?? ""
+        let encoded = body.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? ""
+        return Data(base64Encoded: encoded).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+    }
+
+    @Test func eachChangeWritesItsMessageAndARefusedOneWritesNone() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let organisations = OrganisationRepository(database)
+            let lyon = try await organisations.find(String(fixture.lyon))
+            let submissions = SubmissionRepository(database)
+            let received = try await submissions.receive(
+                callId: fixture.callId, organisation: lyon, content: Self.content(), idempotencyKey: "k")
+            // A retry of the same request is the same submission: no second message.
+            _ = try await submissions.receive(
+                callId: fixture.callId, organisation: lyon, content: Self.content(), idempotencyKey: "k")
+            let id = received.submission.id
+            _ = try await submissions.amend(
+                id, organisationId: lyon.id, content: Self.content(title: "Tremplin Lyon 2026"))
+            _ = try await submissions.withdraw(id, organisationId: lyon.id)
+            let messages = try await Outbox(database).list().reversed().map { ($0.template, $0.recipient.address) }
+            #expect(
+                messages.map(\.0) == ["submission.received", "submission.amended", "submission.withdrawn"],
+                "\(messages)")
+            #expect(messages.allSatisfy { $0.1 == "camille@lyon.example" })
+
+            // Refused by the database (past the deadline): nothing happened, nothing is told.
+            try await SimulatedClock(database).set(fixture.closesAt)
+            await #expect(throws: FundError.self) {
+                _ = try await submissions.receive(
+                    callId: fixture.callId, organisation: lyon, content: Self.content(title: "Too late"),
+                    idempotencyKey: nil)
+            }
+            #expect(try await database.count("SELECT count(*)::bigint FROM mail_outbox") == 3)
+        }
+    }
+
+    @Test func twoSendersSendEveryMessageOnce() async throws {
+        try await withTestDatabase { database in
+            try await database.query(
+                """
+                INSERT INTO mail_outbox (event, template, recipient)
+                SELECT 'test:' || g, 'test', 'person' || g || '@example.org' FROM generate_series(1, 40) g
+                """)
+            let sink = try await MailSink()
+            let transport = SMTPClient(host: "127.0.0.1", port: sink.port)
+            let render: @Sendable (OutboxEntry) async throws -> RenderedMail = { entry in
+                RenderedMail(subject: "Test \(entry.id)", text: "Bonjour", html: "<p>Bonjour</p>")
+            }
+            async let first = Outbox(database).deliverDue(from: Self.from, transport: transport, render: render)
+            async let second = Outbox(database).deliverDue(from: Self.from, transport: transport, render: render)
+            let (a, b) = try await (first, second)
+            #expect(a.sent + b.sent == 40)
+            let ids = sink.received.compactMap { message in
+                message.data.split(separator: "\r\n").first { $0.hasPrefix("Message-ID: ") }
+            }
+            #expect(ids.count == 40 && Set(ids).count == 40)
+            #expect(try await database.count("SELECT count(*)::bigint FROM mail_outbox WHERE status = 'sent'") == 40)
+            await sink.close()
+        }
+    }
+
+    @Test func aTemporaryFailureIsRetriedAndAPermanentOneKeepsTheAnswer() async throws {
+        try await withTestDatabase { database in
+            try await database.query(
+                """
+                INSERT INTO mail_outbox (event, template, recipient) VALUES
+                    ('test:1', 'test', 'busy@example.org'), ('test:2', 'test', 'nobody@example.org')
+                """)
+            let sink = try await MailSink()
+            sink.failTemporarily(next: 1)
+            sink.refuse("nobody@example.org")
+            let outbox = Outbox(database)
+            let render: @Sendable (OutboxEntry) async throws -> RenderedMail = { _ in
+                RenderedMail(subject: "Test", text: "Bonjour", html: "<p>Bonjour</p>")
+            }
+            // With no wait between attempts the 451 is followed at once by the second try.
+            let tally = try await outbox.deliverDue(
+                from: Self.from, transport: SMTPClient(host: "127.0.0.1", port: sink.port), backoff: .zero,
+                render: render)
+            #expect(tally.sent == 1 && tally.failed == 1 && tally.deferred == 1, "\(tally)")
+            let busy = try await outbox.find(1)
+            #expect(busy.status == .sent && busy.attempts == 2)
+            let nobody = try await outbox.find(2)
+            #expect(
+                nobody.status == .failed && nobody.lastError?.hasPrefix("550") == true,
+                "\(String(describing: nobody.lastError))")
+            #expect(sink.received.map(\.to) == [["busy@example.org"]])
+
+            // Retried by hand once the address is fixed at the other end; a sent message is never resent.
+            let queued = try await outbox.retry(2)
+            #expect(queued.status == .queued)
+            await #expect(throws: FundError.self) { _ = try await outbox.retry(1) }
+
+            // An unreachable server: the message waits for the next round, nothing is lost.
+            let closed = SMTPClient(host: "127.0.0.1", port: 1)
+            let unreachable = try await outbox.deliverDue(from: Self.from, transport: closed, render: render)
+            #expect(unreachable.deferred == 1)
+            #expect(try await outbox.find(2).status == .queued)
+            await sink.close()
+        }
+    }
+
+    @Test func messagesAreWrittenInTheRecipientsLanguageWithTheirHTMLEscaped() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let lyon = try await OrganisationRepository(database).find(String(fixture.lyon))
+            let nice = try await OrganisationRepository(database).find(String(fixture.nice))
+            _ = try await ContactRepository(database).invite(
+                organisationId: nice.id, name: "Kim Lee", email: "kim@nice.example", language: .en)
+            let submissions = SubmissionRepository(database)
+            let french = try await submissions.receive(
+                callId: fixture.callId, organisation: lyon, content: Self.content(title: "<b>Tremplin</b> & co"),
+                idempotencyKey: nil)
+            _ = try await submissions.receive(
+                callId: fixture.callId, organisation: nice,
+                content: Self.content(title: "Founders Week", email: "kim@nice.example"), idempotencyKey: nil)
+            let sink = try await MailSink()
+            let tally = try await MailSender.deliverDue(
+                database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
+                publicURL: "https://cfund.example")
+            #expect(tally.sent == 2)
+            let outbox = try await Outbox(database).list().reversed().map { $0 }
+            let fr = try #require(outbox.first?.rendered)
+            #expect(fr.subject == "Dossier reçu : <b>Tremplin</b> & co")
+            #expect(fr.html.contains("&lt;b&gt;Tremplin&lt;/b&gt; &amp; co") && !fr.html.contains("<b>Tremplin"))
+            #expect(fr.html.contains("lang=\"fr\""))
+            let receipt = Digest.sha256(try await submissions.find(french.submission.id).receiptText)
+            #expect(fr.text.contains("Empreinte du récépissé (SHA-256) : \(receipt)"))
+            #expect(fr.text.contains("https://cfund.example/applications/\(french.submission.id)/receipt"))
+            #expect(fr.text.contains("Somme demandée : " + Message.render(.money(Money(cents: 4_500_000)), in: .fr)))
+            let en = try #require(outbox.last?.rendered)
+            #expect(en.subject == "Application received: Founders Week")
+            #expect(en.text.contains("Amount requested: €45,000.00\n"), "\(en.text)")
+
+            // What the SMTP server received is that text, with the subject encoded for mail headers.
+            let delivered = try #require(sink.received.first { $0.to == ["camille@lyon.example"] })
+            #expect(Self.text(delivered.data) == fr.text)
+            #expect(delivered.data.contains("Subject: =?UTF-8?B?"))
+            await sink.close()
+        }
+    }
+}
