@@ -1,5 +1,7 @@
 import Foundation
 import FundCore
+import FundHTTP
+import FundMail
 import FundReports
 import FundStore
 
@@ -135,6 +137,7 @@ struct DemoRound: Sendable {
         try await review(client: client, call: call, projectIds: ids, summary: &summary)
         try await decide(call: call, summary: &summary)
         try await writeReports(call: call, summary: &summary)
+        try await sendMail(summary: &summary)
         let audit = try await AuditTrail(database).verify()
         guard audit.intact else {
             throw FundError.auditBroken("the demo's audit chain is broken: \(audit.firstBreak?.reason ?? "")")
@@ -424,6 +427,29 @@ struct DemoRound: Sendable {
         let reserve = try await SubmissionRepository(database).list(callId: call.id).filter { $0.status == .reserve }
         summary.reserve = reserve.count
         summary.reserveTotal = Money.total(reserve.map(\.requested))
+    }
+
+    // MARK: - Mail
+
+    /// What the round told people, through a real SMTP conversation with a local sink, each
+    /// message kept as an `.eml` file a mail program opens.
+    private func sendMail(summary: inout DemoSummary) async throws {
+        let sink = try await MailSink()
+        let tally = try await MailSender.deliverDue(
+            database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: MailCommand.sender,
+            publicURL: PortalLinks.base)
+        await sink.close()
+        let mail = folder.appendingPathComponent("mail")
+        try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+        for (index, message) in sink.received.enumerated() {
+            let name = String(format: "mail/%03d.eml", index + 1)
+            try Data(message.data.utf8).write(to: folder.appendingPathComponent(name))
+        }
+        summary.files.append("mail/")
+        narrator.step(
+            "Sent \(tally.sent) messages through SMTP to a local sink (receipts of submissions, amendments, "
+                + "withdrawals, in each contact's language) and kept them as .eml files in \(folder.lastPathComponent)/mail/"
+        )
     }
 
     // MARK: - Reports
