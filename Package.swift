@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CFundCLITests",
-            dependencies: ["cfund", "FundStore", "FundTestSupport"],
+            dependencies: ["cfund", "FundCore", "FundMail", "FundStore", "FundTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -19,6 +19,7 @@ public final class MailSink: Sendable {
         var received: [Received] = []
         var temporaryFailures = 0
         var refused: Set<String> = []
+        var replyDelay: Duration = .zero
     }
 
     public let port: Int
@@ -61,6 +62,12 @@ public final class MailSink: Sendable {
         state.lock.withLock { state.temporaryFailures = count }
     }
 
+    /// Each message is kept as soon as its DATA ends, and its 250 answered only after `delay`:
+    /// a sender that dies meanwhile has had its message taken without knowing it.
+    public func delayReplies(_ delay: Duration) {
+        state.lock.withLock { state.replyDelay = delay }
+    }
+
     /// RCPT TO this address is answered 550 (no such mailbox).
     public func refuse(_ address: String) {
         _ = state.lock.withLock { state.refused.insert(address.lowercased()) }
@@ -92,7 +99,11 @@ public final class MailSink: Sendable {
                             try await say("451 4.3.0 mailbox busy, try again later")
                         } else {
                             let message = Received(from: from, to: to, data: lines.joined(separator: "\r\n"))
-                            state.lock.withLock { state.received.append(message) }
+                            let delay = state.lock.withLock {
+                                state.received.append(message)
+                                return state.replyDelay
+                            }
+                            if delay > .zero { try await Task.sleep(for: delay) }
                             try await say("250 2.0.0 queued")
                         }
                         continue

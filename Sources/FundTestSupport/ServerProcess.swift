@@ -18,9 +18,12 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Starts `cfund serve` on `database` with `options`, under `prlimit` when `descriptors` is
     /// given, and waits until it answers /healthz.
-    public init(database: DatabaseConfiguration, options: [String] = [], descriptors: Int? = nil) async throws {
+    public init(
+        database: DatabaseConfiguration, options: [String] = [], descriptors: Int? = nil,
+        environment extra: [String: String] = [:]
+    ) async throws {
         port = try Self.freePort()
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["CFUND_DATABASE_URL"] = database.displayURL
         let serve = ["serve", "--port", String(port), "--log-level", "notice"] + options
         if let descriptors {
@@ -54,6 +57,12 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// What the server printed so far.
     public var log: String { started.printed }
+
+    /// Ends the process at once (SIGKILL), as a crash would.
+    public func killNow() {
+        kill(started.pid, SIGKILL)
+        _ = reap(blocking: true)
+    }
 
     /// Sends SIGTERM and waits up to `timeout` for the process to end; its exit status and how
     /// long it took, or nil status if it was still running.
