@@ -41,6 +41,8 @@ public struct Message: Sendable, Hashable {
         case bytes(Int64)
         /// A reviewer's score or a scale's bound: "2.5", "2,5".
         case score(Double)
+        /// A decimal already written with a point ("2.3"): a comma in French.
+        case decimal(String)
     }
 
     public let key: String
@@ -76,6 +78,8 @@ public struct Message: Sendable, Hashable {
             return keys.map { Catalogue.text($0, in: language) ?? $0 }.joined(separator: ", ")
         case (.score(let score), .en): return String(score)
         case (.score(let score), .fr): return String(score).replacingOccurrences(of: ".", with: ",")
+        case (.decimal(let text), .en): return text
+        case (.decimal(let text), .fr): return text.replacingOccurrences(of: ".", with: ",")
         case (.bytes(let bytes), _):
             let (unit, size): (String, Double) =
                 bytes >= 1_048_576 ? ("M", Double(bytes) / 1_048_576) : ("k", Double(bytes) / 1_024)

@@ -103,8 +103,8 @@ public struct SubmissionScore: Hashable, Sendable {
     public let means: CriterionMeans
     /// Weighted sum scaled to 100.
     public let total: Fraction?
-    /// Empty when the submission can be funded; otherwise each rule it fails.
-    public let unfundableReasons: [String]
+    /// Empty when the submission can be funded; otherwise each rule it fails, said in either language.
+    public let unfundableReasons: [Message]
     public var isFundable: Bool { unfundableReasons.isEmpty }
 }
 
@@ -198,9 +198,9 @@ public enum Scoring {
     public static func score(
         submissionId: Int64, tallies found: [CriterionTally?], finalReviews: Int, grid: PreparedGrid, required: Int
     ) -> SubmissionScore {
-        var reasons: [String] = []
+        var reasons: [Message] = []
         if finalReviews < required {
-            reasons.append("\(finalReviews) of \(required) required reviews are final")
+            reasons.append(Message("rank.reviews", ["final": .number(finalReviews), "required": .number(required)]))
         }
         var means: [Fraction?] = []
         means.reserveCapacity(grid.keys.count)
@@ -217,7 +217,13 @@ public enum Scoring {
             let mean = Fraction(Int128(tally.sumThousandths), Int128(tally.count) * 1000)
             means.append(mean)
             if let threshold = grid.thresholds[index], Int128(tally.sumThousandths) < threshold * Int128(tally.count) {
-                reasons.append("\(grid.keys[index]) scores \(mean) below its threshold \(grid.thresholdTexts[index])")
+                reasons.append(
+                    Message(
+                        "rank.criterion",
+                        [
+                            "criterion": .text(grid.keys[index]), "mean": .decimal("\(mean)"),
+                            "threshold": .decimal(grid.thresholdTexts[index]),
+                        ]))
             }
         }
         var total: Fraction?
@@ -247,10 +253,11 @@ public enum Scoring {
         }
         if let total {
             if total < grid.overall {
-                reasons.append("total \(total) below the overall threshold \(grid.overallText)")
+                reasons.append(
+                    Message("rank.total", ["total": .decimal("\(total)"), "threshold": .decimal(grid.overallText)]))
             }
         } else if finalReviews >= required {
-            reasons.append("some criteria have no score")
+            reasons.append(Message("rank.unscored"))
         }
         return SubmissionScore(
             submissionId: submissionId, finalReviews: finalReviews,

@@ -47,7 +47,10 @@ public struct CallRanking: Sendable {
                 AllocationCandidate(
                     submissionId: fact.id, organisationId: fact.organisationId, requested: fact.requested,
                     refusal: score.isFundable
-                        ? nil : .init(status: .rejected, reason: score.unfundableReasons.joined(separator: "; "))))
+                        ? nil
+                        : .init(
+                            status: .rejected,
+                            reason: score.unfundableReasons.map { $0.text(in: .en) }.joined(separator: "; "))))
         }
         for fact in facts where !fact.status.isRanked {
             candidates.append(

@@ -43,17 +43,19 @@ struct ScoringRankingTests {
         let low = Scoring.score(
             submissionId: 1, reviews: [Self.review(1, 2, 5), Self.review(2, 2.5, 5), Self.review(3, 2.5, 5)],
             grid: Self.grid, required: 3)
-        #expect(low.unfundableReasons.contains { $0.contains("impact scores 2.3 below its threshold 2.5") })
+        #expect(
+            low.unfundableReasons.contains { $0.text(in: .en).contains("impact scores 2.3 below its threshold 2.5") })
+        #expect(low.unfundableReasons.contains { $0.text(in: .fr) == "impact : moyenne de 2,3, sous son seuil de 2,5" })
         let atThreshold = Scoring.score(
             submissionId: 2, reviews: [Self.review(1, 2.5, 5), Self.review(2, 2.5, 5), Self.review(3, 2.5, 5)],
             grid: Self.grid, required: 3)
         #expect(atThreshold.isFundable)
         let few = Scoring.score(submissionId: 3, reviews: [Self.review(1, 5, 5)], grid: Self.grid, required: 3)
-        #expect(few.unfundableReasons == ["1 of 3 required reviews are final"])
+        #expect(few.unfundableReasons.map { $0.text(in: .en) } == ["1 of 3 required reviews are final"])
         let overall = Scoring.score(
             submissionId: 4, reviews: [Self.review(1, 2.5, 0), Self.review(2, 2.5, 0), Self.review(3, 2.5, 0)],
             grid: Self.grid, required: 3)
-        #expect(overall.unfundableReasons == ["total 37.5 below the overall threshold 50.0"])
+        #expect(overall.unfundableReasons.map { $0.text(in: .en) } == ["total 37.5 below the overall threshold 50.0"])
     }
 
     static func entry(_ id: Int64, _ reviews: [ReviewScores], received: TimeInterval = 0) -> RankingEntry {

@@ -41,6 +41,10 @@ extension Catalogue {
         "review.criterion": "not a criterion of this call; use {criteria}",
         "review.unscored": "a final review scores every criterion",
         "review.scale": "{score} is off the scale {min}..{max}",
+        "rank.reviews": "{final} of {required} required reviews are final",
+        "rank.criterion": "{criterion} scores {mean} below its threshold {threshold}",
+        "rank.total": "total {total} below the overall threshold {threshold}",
+        "rank.unscored": "some criteria have no score",
         "assign.short":
             "submission {submission} needs {missing} more reviewer(s) but only {free} are free of conflicts with its organisation",
         "assign.load":

@@ -42,6 +42,10 @@ extension Catalogue {
         "review.criterion": "ce n'est pas un critère de cet appel ; utilisez {criteria}",
         "review.unscored": "une évaluation définitive note chaque critère",
         "review.scale": "{score} est hors de l'échelle {min} à {max}",
+        "rank.reviews": "{final} évaluation(s) définitive(s) sur les {required} requises",
+        "rank.criterion": "{criterion} : moyenne de {mean}, sous son seuil de {threshold}",
+        "rank.total": "total de {total}, sous le seuil général de {threshold}",
+        "rank.unscored": "des critères n'ont pas de note",
         "assign.short":
             "le dossier {submission} demande encore {missing} évaluateur(s) mais seuls {free} sont libres de tout conflit avec son organisation ; invitez d'autres évaluateurs (cfund reviewer add)",
         "assign.load":

@@ -231,7 +231,9 @@ public enum AdminPage {
                 let score = item.entry.score
                 let summary = input.ranking.submissions[score.submissionId]
                 let found = funding[score.submissionId]
-                let notes = (score.unfundableReasons + [item.tieBrokenBy].compactMap { $0 }).joined(separator: " ; ")
+                let notes =
+                    (score.unfundableReasons.map { $0.text(in: language) } + [item.tieBrokenBy].compactMap { $0 })
+                    .joined(separator: " ; ")
                 return RankLine(
                     rank: item.rank, submissionId: score.submissionId, organisation: summary?.organisation ?? "",
                     title: summary?.title ?? "",

@@ -55,7 +55,9 @@ struct RankCommand: AsyncParsableCommand {
         for item in ranked {
             let score = item.entry.score
             let summary = byId[score.submissionId]!
-            let fundable = score.isFundable ? "yes" : "no: " + score.unfundableReasons.joined(separator: "; ")
+            let fundable =
+                score.isFundable
+                ? "yes" : "no: " + score.unfundableReasons.map { $0.text(in: .en) }.joined(separator: "; ")
             var row = [
                 String(item.rank), String(score.submissionId), summary.organisation, summary.title,
                 score.total?.description ?? "-",
@@ -77,7 +79,7 @@ struct RankCommand: AsyncParsableCommand {
                             ($0, JSONValue(score.means[$0].map { String(format: "%.6f", $0.value) }))
                         })),
                 "finalReviews": .integer(Int64(score.finalReviews)), "fundable": .bool(score.isFundable),
-                "reasons": .array(score.unfundableReasons.map(JSONValue.string)),
+                "reasons": .array(score.unfundableReasons.map { .string($0.text(in: .en)) }),
                 "tieBrokenBy": JSONValue(item.tieBrokenBy),
             ]
             if let normalised {
