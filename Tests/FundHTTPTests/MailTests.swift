@@ -168,4 +168,28 @@ struct MailTests {
             await sink.close()
         }
     }
+
+    @Test func aDecisionWritesItsLettersAndADeclineIsAcknowledged() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let grant = try #require(
+                try await AllocationRepository(database).grants(callId: fixture.decidedCallId).first)
+            _ = try await AllocationRepository(database).decline(grantId: grant.id, reason: "pas de cofinancement")
+            let sink = try await MailSink()
+            let tally = try await MailSender.deliverDue(
+                database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
+                publicURL: "https://cfund.example")
+            await sink.close()
+            #expect(tally.failed == 0 && tally.sent == 7, "\(tally)")
+            let letters = try await Outbox(database).list().filter { $0.template.hasPrefix("decision.") }
+            #expect(letters.map(\.template) == ["decision.funded", "decision.funded"])
+            let funded = try #require(letters.first?.rendered)
+            #expect(funded.subject.hasPrefix("Décision : « ") && funded.subject.hasSuffix(" » est financé"))
+            #expect(funded.text.contains("Prochaines étapes : une convention attributive de subvention"))
+            #expect(
+                funded.text.contains("Somme accordée : " + Message.render(.money(Money(cents: 4_000_000)), in: .fr)))
+            let declined = try #require(try await Outbox(database).list().first { $0.template == "grant.declined" })
+            #expect(declined.rendered?.text.contains("renonce à la subvention") == true)
+        }
+    }
 }

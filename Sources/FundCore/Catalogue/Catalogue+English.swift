@@ -171,6 +171,29 @@ extension Catalogue {
         "mail_withdrawn_subject": "Application withdrawn: {title}",
         "mail_withdrawn_lead":
             "{organisation} withdrew \u{201C}{title}\u{201D} from the call \u{201C}{call}\u{201D}. It will not be reviewed; a new application may be submitted while the call is open.",
+        "mail_decision_funded_subject": "Decision: \u{201C}{title}\u{201D} is funded",
+        "mail_decision_funded_lead":
+            "The French Tech Community Fund grants {amount} to {organisation} for \u{201C}{title}\u{201D} (call \u{201C}{call}\u{201D}), ranked {position}.",
+        "mail_decision_partially_funded_subject": "Decision: \u{201C}{title}\u{201D} is partly funded",
+        "mail_decision_partially_funded_lead":
+            "The French Tech Community Fund grants {amount} of the {requested} requested to {organisation} for \u{201C}{title}\u{201D} (call \u{201C}{call}\u{201D}): what the call's budget had left at its rank ({position}).",
+        "mail_decision_reserve_subject": "Decision: \u{201C}{title}\u{201D} is on the reserve list",
+        "mail_decision_reserve_lead":
+            "\u{201C}{title}\u{201D} by {organisation} (call \u{201C}{call}\u{201D}) is not funded for now: it is on the reserve list (ranked {position}). If a funded project declines, the list is funded in order; we will write to you then.",
+        "mail_decision_rejected_subject": "Decision: \u{201C}{title}\u{201D} is not funded",
+        "mail_decision_rejected_lead":
+            "\u{201C}{title}\u{201D} by {organisation} (call \u{201C}{call}\u{201D}) is not funded. Reason: {reasons}.",
+        "mail_grant_promoted_subject": "Decision: \u{201C}{title}\u{201D} is funded after all",
+        "mail_grant_promoted_lead":
+            "A funded project declined, so \u{201C}{title}\u{201D} by {organisation} (call \u{201C}{call}\u{201D}) leaves the reserve list: the Fund grants it {amount}.",
+        "mail_grant_declined_subject": "Declined grant recorded: \u{201C}{title}\u{201D}",
+        "mail_grant_declined_lead":
+            "We have recorded that {organisation} declines the grant of {amount} for \u{201C}{title}\u{201D} (call \u{201C}{call}\u{201D}). The money returns to the call and serves the reserve list.",
+        "mail_next_steps":
+            "Next steps: a grant agreement will be sent to you for signature. It sets the purpose, the amount and the payment schedule, and the financial report due within six months of the project's end.",
+        "mail_reason_budget": "the call's budget had run out at its rank ({position})",
+        "mail_fact_awarded": "Amount granted",
+        "mail_applications_link": "See the application on the portal",
         "mail_fact_submission": "Application",
         "mail_fact_received": "Received",
         "mail_fact_requested": "Amount requested",

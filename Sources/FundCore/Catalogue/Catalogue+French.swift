@@ -175,6 +175,29 @@ extension Catalogue {
         "mail_withdrawn_subject": "Dossier retiré : {title}",
         "mail_withdrawn_lead":
             "{organisation} a retiré le dossier « {title} » de l'appel « {call} ». Il ne sera pas évalué ; un nouveau dossier peut être déposé tant que l'appel est ouvert.",
+        "mail_decision_funded_subject": "Décision : « {title} » est financé",
+        "mail_decision_funded_lead":
+            "Le Fonds Communautés French Tech accorde {amount} à {organisation} pour le projet « {title} » (appel « {call} »), classé au rang {position}.",
+        "mail_decision_partially_funded_subject": "Décision : « {title} » est financé en partie",
+        "mail_decision_partially_funded_lead":
+            "Le Fonds Communautés French Tech accorde {amount} à {organisation} pour le projet « {title} » (appel « {call} »), sur les {requested} demandés : c'est ce qui restait au budget de l'appel à son rang ({position}).",
+        "mail_decision_reserve_subject": "Décision : « {title} » est sur la liste d'attente",
+        "mail_decision_reserve_lead":
+            "Le projet « {title} » de {organisation} (appel « {call} ») n'est pas financé pour l'instant : il est inscrit sur la liste d'attente (rang {position} du classement). Si un projet financé renonce, les projets de la liste sont financés dans l'ordre ; nous vous écrirons alors.",
+        "mail_decision_rejected_subject": "Décision : « {title} » n'est pas retenu",
+        "mail_decision_rejected_lead":
+            "Le projet « {title} » de {organisation} (appel « {call} ») n'est pas retenu. Motif : {reasons}.",
+        "mail_grant_promoted_subject": "Décision : « {title} » est finalement financé",
+        "mail_grant_promoted_lead":
+            "Un projet financé ayant renoncé, le projet « {title} » de {organisation} (appel « {call} ») quitte la liste d'attente : le Fonds lui accorde {amount}.",
+        "mail_grant_declined_subject": "Renonciation enregistrée : « {title} »",
+        "mail_grant_declined_lead":
+            "Nous avons enregistré que {organisation} renonce à la subvention de {amount} accordée au projet « {title} » (appel « {call} »). Les fonds reviennent à l'appel et servent la liste d'attente.",
+        "mail_next_steps":
+            "Prochaines étapes : une convention attributive de subvention vous sera adressée pour signature. Elle fixe l'objet, le montant et le calendrier des versements, et le compte rendu financier à remettre dans les six mois suivant la fin du projet.",
+        "mail_reason_budget": "le budget de l'appel était épuisé à son rang ({position})",
+        "mail_fact_awarded": "Somme accordée",
+        "mail_applications_link": "Voir le dossier sur le portail",
         "mail_fact_submission": "Dossier",
         "mail_fact_received": "Reçu le",
         "mail_fact_requested": "Somme demandée",

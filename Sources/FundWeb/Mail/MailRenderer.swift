@@ -43,6 +43,9 @@ public struct MailRenderer: Sendable {
         switch entry.template {
         case "submission.received", "submission.amended", "submission.withdrawn":
             parts = try await submission(entry)
+        case "decision.funded", "decision.partially_funded", "decision.reserve", "decision.rejected",
+            "grant.promoted", "grant.declined":
+            parts = try await decision(entry)
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
@@ -59,6 +62,63 @@ public struct MailRenderer: Sendable {
         if let link = parts.link { blocks.append(link.label + (parts.language == "fr" ? " :" : ":") + "\n" + link.url) }
         blocks.append("-- \n" + parts.footer)
         return blocks.joined(separator: "\n\n") + "\n"
+    }
+
+    /// A decision letter: what the standing decision (or a later grant) means for one submission.
+    private func decision(_ entry: OutboxEntry) async throws -> Parts {
+        let language = entry.language
+        let wording = Wording(language)
+        let id = entry.data["submission"] ?? 0
+        let run = entry.data["run"] ?? 0
+        let submission = try await SubmissionRepository(database).find(id)
+        let call = try await CallRepository(database).find(id: submission.callId)
+        guard
+            let (position, awarded) = try await database.query(
+                "SELECT position, awarded_cents FROM allocation_lines WHERE run_id = \(run) AND submission_id = \(id)"
+            ).decode((Int, Int64).self).first(where: { _ in true })
+        else { throw FundError.notFound(kind: "decision line", reference: "\(run)/\(id)") }
+        var amount = Money(cents: awarded)
+        if let grant = entry.data["grant"] {
+            amount = Money(
+                cents: try await database.query("SELECT amount_cents FROM grants WHERE id = \(grant)")
+                    .decode(Int64.self).first(where: { _ in true }) ?? 0)
+        }
+        let kind = entry.template.replacingOccurrences(of: ".", with: "_")
+        var values: [String: Message.Value] = [
+            "title": .text(submission.content.title), "organisation": .text(submission.organisationName),
+            "call": .text(call.title), "amount": .money(amount), "requested": .money(submission.content.requested),
+            "position": .number(position),
+        ]
+        var paragraphs: [String] = []
+        if entry.template == "decision.rejected" {
+            // The ranking's own reasons, in the reader's language; none means the money ran out first.
+            let ranking = try await CallRanking.load(call, database: database)
+            let reasons =
+                ranking.ranked.first { $0.entry.score.submissionId == id }?.entry.score.unfundableReasons ?? []
+            values["reasons"] = .text(
+                reasons.isEmpty
+                    ? Message("mail_reason_budget", ["position": .number(position)]).text(in: language)
+                    : reasons.map { $0.text(in: language) }.joined(separator: " ; "))
+        }
+        paragraphs.append(Message("mail_\(kind)_lead", values).text(in: language))
+        if ["decision.funded", "decision.partially_funded", "grant.promoted"].contains(entry.template) {
+            paragraphs.append(wording.text("mail_next_steps"))
+        }
+        var facts = [
+            Parts.Fact(label: wording.text("mail_fact_submission"), value: String(id)),
+            Parts.Fact(label: wording.text("mail_fact_requested"), value: wording.money(submission.content.requested)),
+        ]
+        if amount.cents > 0 {
+            facts.append(Parts.Fact(label: wording.text("mail_fact_awarded"), value: wording.money(amount)))
+        }
+        return Parts(
+            language: language.rawValue, fund: wording.text("web_site"),
+            subject: Message("mail_\(kind)_subject", values).text(in: language),
+            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
+                .text(in: language),
+            paragraphs: paragraphs, facts: facts,
+            link: Parts.Link(label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(id)"),
+            footer: wording.text("mail_footer"))
     }
 
     private func submission(_ entry: OutboxEntry) async throws -> Parts {
