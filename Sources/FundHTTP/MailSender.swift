@@ -22,10 +22,12 @@ public struct MailSender: Service {
         self.interval = interval
     }
 
-    /// What is due, rendered in each recipient's language the first time, then sent.
+    /// The deadline reminders due now queued, then what is due, rendered in each recipient's
+    /// language the first time, and sent.
     public static func deliverDue(
         database: Database, transport: any MailTransport, from: Mailbox, publicURL: String, limit: Int = 1_000
     ) async throws -> DeliveryTally {
+        try await DeadlineReminders(database).queueDue()
         let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: publicURL)
         return try await Outbox(database).deliverDue(limit: limit, from: from, transport: transport) { entry in
             try await renderer.render(entry)

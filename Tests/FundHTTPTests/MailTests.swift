@@ -192,4 +192,49 @@ struct MailTests {
             #expect(declined.rendered?.text.contains("renonce à la subvention") == true)
         }
     }
+
+    @Test func remindersGoOnceToThoseWhoMayApplyAndHaveNot() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let contacts = ContactRepository(database)
+            _ = try await contacts.invite(
+                organisationId: fixture.lyon, name: "Camille Martin", email: "camille@lyon.example")
+            _ = try await contacts.invite(
+                organisationId: fixture.nice, name: "Kim Lee", email: "kim@nice.example", language: .en)
+            let tokyo = try await database.count("SELECT id FROM organisations WHERE name = 'French Tech Tokyo'")
+            _ = try await contacts.invite(organisationId: tokyo, name: "Kenji Sato", email: "kenji@tokyo.example")
+            let clock = SimulatedClock(database)
+            let reminders = DeadlineReminders(database)
+            try await clock.set(fixture.closesAt.addingTimeInterval(-8 * 86_400))
+            #expect(try await reminders.queueDue() == 0)
+
+            // A week before: Lyon and Côte d'Azur may apply; Tokyo may not (a Community abroad).
+            try await clock.set(fixture.closesAt.addingTimeInterval(-6 * 86_400))
+            #expect(try await reminders.queueDue() == 2)
+            // Again, as another server or after a restart would: nothing new.
+            #expect(try await DeadlineReminders(database).queueDue() == 0)
+
+            // Lyon applies; the day before, only Côte d'Azur is reminded again.
+            let lyon = try await OrganisationRepository(database).find(String(fixture.lyon))
+            _ = try await SubmissionRepository(database).receive(
+                callId: fixture.callId, organisation: lyon, content: Self.content(), idempotencyKey: nil)
+            try await clock.set(fixture.closesAt.addingTimeInterval(-12 * 3_600))
+            #expect(try await reminders.queueDue() == 1)
+            let sink = try await MailSink()
+            let tally = try await MailSender.deliverDue(
+                database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
+                publicURL: "https://cfund.example")
+            await sink.close()
+            #expect(tally.failed == 0)
+            let sent = try await Outbox(database).list().filter { $0.template == "reminder.deadline" }
+            #expect(
+                sent.map(\.recipient.address).sorted() == [
+                    "camille@lyon.example", "kim@nice.example", "kim@nice.example",
+                ])
+            let lastDay = try #require(sent.first?.rendered)
+            #expect(
+                lastDay.subject == "1 day(s) left to apply to \u{201C}Financing 2024 for French Tech Capitals\u{201D}")
+            #expect(lastDay.text.contains("closes on"))
+        }
+    }
 }

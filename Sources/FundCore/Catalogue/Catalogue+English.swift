@@ -194,6 +194,12 @@ extension Catalogue {
         "mail_reason_budget": "the call's budget had run out at its rank ({position})",
         "mail_fact_awarded": "Amount granted",
         "mail_applications_link": "See the application on the portal",
+        "mail_reminder_subject": "{days} day(s) left to apply to \u{201C}{call}\u{201D}",
+        "mail_reminder_lead":
+            "The call \u{201C}{call}\u{201D} closes on {when}. {organisation} may apply and has not yet.",
+        "mail_reminder_draft":
+            "A draft saved on the portal is not an application: it is received only once \u{201C}Submit the application\u{201D} is pressed, before the deadline.",
+        "mail_portal_link": "Open the portal",
         "mail_fact_submission": "Application",
         "mail_fact_received": "Received",
         "mail_fact_requested": "Amount requested",

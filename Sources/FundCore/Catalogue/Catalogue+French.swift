@@ -198,6 +198,12 @@ extension Catalogue {
         "mail_reason_budget": "le budget de l'appel était épuisé à son rang ({position})",
         "mail_fact_awarded": "Somme accordée",
         "mail_applications_link": "Voir le dossier sur le portail",
+        "mail_reminder_subject": "Plus que {days} jour(s) pour déposer un dossier à « {call} »",
+        "mail_reminder_lead":
+            "L'appel à projets « {call} » ferme le {when}. {organisation} peut y déposer un dossier et ne l'a pas encore fait.",
+        "mail_reminder_draft":
+            "Un brouillon enregistré sur le portail n'est pas un dépôt : le dossier n'est reçu qu'une fois le bouton « Déposer le dossier » pressé, avant la date limite.",
+        "mail_portal_link": "Ouvrir le portail",
         "mail_fact_submission": "Dossier",
         "mail_fact_received": "Reçu le",
         "mail_fact_requested": "Somme demandée",

@@ -46,6 +46,8 @@ public struct MailRenderer: Sendable {
         case "decision.funded", "decision.partially_funded", "decision.reserve", "decision.rejected",
             "grant.promoted", "grant.declined":
             parts = try await decision(entry)
+        case "reminder.deadline":
+            parts = try await reminder(entry)
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
@@ -62,6 +64,33 @@ public struct MailRenderer: Sendable {
         if let link = parts.link { blocks.append(link.label + (parts.language == "fr" ? " :" : ":") + "\n" + link.url) }
         blocks.append("-- \n" + parts.footer)
         return blocks.joined(separator: "\n\n") + "\n"
+    }
+
+    /// A reminder that a call closes soon, to an organisation that may apply and has not.
+    private func reminder(_ entry: OutboxEntry) async throws -> Parts {
+        let language = entry.language
+        let wording = Wording(language)
+        let call = try await CallRepository(database).find(id: entry.data["call"] ?? 0)
+        let organisation = try await OrganisationRepository(database).find(String(entry.data["organisation"] ?? 0))
+        let values: [String: Message.Value] = [
+            "call": .text(call.title), "organisation": .text(organisation.name),
+            "days": .number(Int(entry.data["days"] ?? 0)),
+            "when": .instant(call.closesAt.addingTimeInterval(-0.001), zone: call.timeZone),
+        ]
+        return Parts(
+            language: language.rawValue, fund: wording.text("web_site"),
+            subject: Message("mail_reminder_subject", values).text(in: language),
+            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
+                .text(in: language),
+            paragraphs: [
+                Message("mail_reminder_lead", values).text(in: language), wording.text("mail_reminder_draft"),
+            ],
+            facts: [
+                Parts.Fact(label: wording.text("web_deadline"), value: Message.render(values["when"]!, in: language)),
+                Parts.Fact(label: wording.text("web_budget"), value: wording.money(call.budget)),
+            ],
+            link: Parts.Link(label: wording.text("mail_portal_link"), url: "\(publicURL)/"),
+            footer: wording.text("mail_footer"))
     }
 
     /// A decision letter: what the standing decision (or a later grant) means for one submission.

@@ -1,0 +1,52 @@
+import Foundation
+import FundCore
+
+/// Reminders before a call's deadline, to the people of every organisation that may apply and
+/// has not: 7 days before and 1 day before, once each. Each reminder is an outbox row whose event
+/// names the call, the organisation and the delay, so running this any number of times, from any
+/// number of servers, across restarts, queues each reminder once.
+public struct DeadlineReminders: Sendable {
+    let database: Database
+
+    /// The delays, tightest first: a call first seen 12 hours before it closes gets the 1-day
+    /// reminder only.
+    public static let delays: [(days: Int, tag: String)] = [(1, "1d"), (7, "7d")]
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    /// Queues the reminders due now (by the database's clock); how many were new.
+    @discardableResult
+    public func queueDue() async throws -> Int {
+        let now = try await SimulatedClock(database).now()
+        let organisations = try await OrganisationRepository(database).list()
+        var queued = 0
+        for call in try await CallRepository(database).list(status: .open) where call.closesAt > now {
+            let left = call.closesAt.timeIntervalSince(now)
+            guard let delay = Self.delays.first(where: { left <= Double($0.days) * 86_400 }) else { continue }
+            let applied = Set(
+                try await database.query(
+                    "SELECT DISTINCT organisation_id FROM submissions WHERE call_id = \(call.id) AND status <> 'withdrawn'"
+                ).decode(Int64.self))
+            for organisation in organisations where !applied.contains(organisation.id) {
+                guard
+                    Eligibility.reasons(for: organisation, rules: call.rules, deadlineDay: call.deadlineDay).isEmpty
+                else { continue }
+                let rows = try await database.query(
+                    """
+                    INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
+                    SELECT 'reminder:' || \(call.id) || ':' || \(organisation.id) || ':' || \(delay.tag),
+                           'reminder.deadline',
+                           jsonb_build_object('call', \(call.id), 'organisation', \(organisation.id), 'days', \(delay.days)),
+                           email, name, language
+                    FROM contacts WHERE organisation_id = \(organisation.id) AND revoked_at IS NULL
+                    ON CONFLICT (event, recipient) DO NOTHING
+                    RETURNING id
+                    """)
+                queued += try rows.decode(Int64.self).reduce(0) { count, _ in count + 1 }
+            }
+        }
+        return queued
+    }
+}
