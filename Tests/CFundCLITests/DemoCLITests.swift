@@ -50,10 +50,11 @@ struct DemoCLITests {
         ] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
         }
-        // One message per submission received (22), amended or withdrawn, one letter per line of the
-        // decision (21), the declined grant and the promotion: each a file a mail program opens.
+        // One message per submission received (22), amended or withdrawn, one to each of the 8
+        // reviewers when assigned, one letter per line of the decision (21), the declined grant and
+        // the promotion: each a file a mail program opens.
         let mail = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("mail").path)
-        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 47)
+        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 55)
         let first = try String(contentsOf: folder.appendingPathComponent("mail/001.eml"), encoding: .utf8)
         #expect(first.hasPrefix("Message-ID: <") && first.contains("Content-Type: multipart/alternative"))
         try await TestCluster.shared.drop(configuration)

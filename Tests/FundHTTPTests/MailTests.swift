@@ -180,7 +180,11 @@ struct MailTests {
                 database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
                 publicURL: "https://cfund.example")
             await sink.close()
-            #expect(tally.failed == 0 && tally.sent == 7, "\(tally)")
+            // 4 receipts, 3 reviewers told of their work in each call, 2 letters, the decline.
+            #expect(tally.failed == 0 && tally.sent == 13, "\(tally)")
+            let assigned = try await Outbox(database).list().filter { $0.template == "review.assigned" }
+            #expect(assigned.count == 6)
+            #expect(assigned.allSatisfy { $0.rendered?.text.contains("https://cfund.example/review") == true })
             let letters = try await Outbox(database).list().filter { $0.template.hasPrefix("decision.") }
             #expect(letters.map(\.template) == ["decision.funded", "decision.funded"])
             let funded = try #require(letters.first?.rendered)
@@ -190,6 +194,27 @@ struct MailTests {
                 funded.text.contains("Somme accordée : " + Message.render(.money(Money(cents: 4_000_000)), in: .fr)))
             let declined = try #require(try await Outbox(database).list().first { $0.template == "grant.declined" })
             #expect(declined.rendered?.text.contains("renonce à la subvention") == true)
+
+            // A final review reopened: its reviewer is told why.
+            let scores = ["impact": 4.0, "ambitions": 3.5, "feasibility": 3.0, "inclusion": 5.0]
+            let grid = try await CallRepository(database).find(id: fixture.callId).grid
+            try await ReviewRepository(database).save(
+                assignmentId: fixture.brunoOnLyon,
+                reviewerId: try await database.count(
+                    "SELECT reviewer_id FROM assignments WHERE id = \(fixture.brunoOnLyon)"),
+                scores: scores, comments: [:], final: true, grid: grid)
+            try await ReviewRepository(database).reopen(
+                assignmentId: fixture.brunoOnLyon, reason: "note de faisabilité à revoir")
+            let sink2 = try await MailSink()
+            _ = try await MailSender.deliverDue(
+                database: database, transport: SMTPClient(host: "127.0.0.1", port: sink2.port), from: Self.from,
+                publicURL: "https://cfund.example")
+            await sink2.close()
+            let reopened = try #require(try await Outbox(database).list().first { $0.template == "review.reopened" })
+            #expect(reopened.recipient.address == "bruno@example.org")
+            #expect(
+                reopened.rendered?.text.contains("note de faisabilité à revoir") == true,
+                "\(String(describing: reopened.rendered))")
         }
     }
 

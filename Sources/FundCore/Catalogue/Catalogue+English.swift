@@ -200,6 +200,17 @@ extension Catalogue {
         "mail_reminder_draft":
             "A draft saved on the portal is not an application: it is received only once \u{201C}Submit the application\u{201D} is pressed, before the deadline.",
         "mail_portal_link": "Open the portal",
+        "mail_assigned_subject": "Applications to review: \u{201C}{call}\u{201D}",
+        "mail_assigned_lead":
+            "Applications of the call \u{201C}{call}\u{201D} are assigned to you: you have {count} to review.",
+        "mail_assigned_due": "Reviews are due by {when}.",
+        "mail_assigned_conflicts":
+            "If you find a conflict of interest with an application, declare it from its page: it will be withdrawn from you and given to someone else.",
+        "mail_reviews_link": "Open my reviews",
+        "mail_reopened_subject": "Review reopened: \u{201C}{title}\u{201D}",
+        "mail_reopened_lead":
+            "The programme team reopened your review of \u{201C}{title}\u{201D} (call \u{201C}{call}\u{201D}): {reason}. Correct it, then make it final again.",
+        "mail_review_link": "Open the review",
         "mail_fact_submission": "Application",
         "mail_fact_received": "Received",
         "mail_fact_requested": "Amount requested",

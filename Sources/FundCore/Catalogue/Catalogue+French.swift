@@ -204,6 +204,16 @@ extension Catalogue {
         "mail_reminder_draft":
             "Un brouillon enregistré sur le portail n'est pas un dépôt : le dossier n'est reçu qu'une fois le bouton « Déposer le dossier » pressé, avant la date limite.",
         "mail_portal_link": "Ouvrir le portail",
+        "mail_assigned_subject": "Dossiers à évaluer : « {call} »",
+        "mail_assigned_lead": "Des dossiers de l'appel « {call} » vous sont confiés : vous en avez {count} à évaluer.",
+        "mail_assigned_due": "Les évaluations sont attendues au plus tard le {when}.",
+        "mail_assigned_conflicts":
+            "Si vous découvrez un conflit d'intérêts avec un dossier, déclarez-le depuis sa page : il vous sera retiré et confié à quelqu'un d'autre.",
+        "mail_reviews_link": "Ouvrir mes évaluations",
+        "mail_reopened_subject": "Évaluation rouverte : « {title} »",
+        "mail_reopened_lead":
+            "L'équipe du programme a rouvert votre évaluation de « {title} » (appel « {call} ») : {reason}. Corrigez-la, puis rendez-la définitive à nouveau.",
+        "mail_review_link": "Ouvrir l'évaluation",
         "mail_fact_submission": "Dossier",
         "mail_fact_received": "Reçu le",
         "mail_fact_requested": "Somme demandée",

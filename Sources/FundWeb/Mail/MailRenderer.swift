@@ -48,6 +48,8 @@ public struct MailRenderer: Sendable {
             parts = try await decision(entry)
         case "reminder.deadline":
             parts = try await reminder(entry)
+        case "review.assigned", "review.reopened":
+            parts = try await reviewer(entry)
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
@@ -64,6 +66,55 @@ public struct MailRenderer: Sendable {
         if let link = parts.link { blocks.append(link.label + (parts.language == "fr" ? " :" : ":") + "\n" + link.url) }
         blocks.append("-- \n" + parts.footer)
         return blocks.joined(separator: "\n\n") + "\n"
+    }
+
+    /// A reviewer's news: submissions assigned, or a final review reopened by the programme team.
+    private func reviewer(_ entry: OutboxEntry) async throws -> Parts {
+        let language = entry.language
+        let wording = Wording(language)
+        let reviews = ReviewRepository(database)
+        var values: [String: Message.Value] = [:]
+        var paragraphs: [String] = []
+        let link: Parts.Link
+        if entry.template == "review.assigned" {
+            let call = try await CallRepository(database).find(id: entry.data["call"] ?? 0)
+            let mine = try await reviews.assignments(reviewerId: entry.data["reviewer"] ?? 0, callId: call.id)
+            values = ["call": .text(call.title), "count": .number(mine.filter { !$0.final }.count)]
+            paragraphs.append(Message("mail_assigned_lead", values).text(in: language))
+            if let due = call.reviewsDueAt {
+                paragraphs.append(
+                    Message(
+                        "mail_assigned_due", ["when": .instant(due.addingTimeInterval(-0.001), zone: call.timeZone)]
+                    )
+                    .text(in: language))
+            }
+            paragraphs.append(wording.text("mail_assigned_conflicts"))
+            link = Parts.Link(label: wording.text("mail_reviews_link"), url: "\(publicURL)/review")
+        } else {
+            let id = entry.data["assignment"] ?? 0
+            guard
+                let (reviewer, reason) = try await database.query(
+                    """
+                    SELECT a.reviewer_id, coalesce(r.reopened_reason, '')
+                    FROM assignments a JOIN reviews r ON r.assignment_id = a.id WHERE a.id = \(id)
+                    """
+                ).decode((Int64, String).self).first(where: { _ in true }),
+                let view = try await reviews.assignments(reviewerId: reviewer, assignmentId: id).first
+            else { throw FundError.notFound(kind: "assignment", reference: String(id)) }
+            let call = try await CallRepository(database).find(id: view.callId)
+            values = [
+                "call": .text(call.title), "title": .text(view.submission.content.title), "reason": .text(reason),
+            ]
+            paragraphs.append(Message("mail_reopened_lead", values).text(in: language))
+            link = Parts.Link(label: wording.text("mail_review_link"), url: "\(publicURL)/review/\(id)")
+        }
+        let kind = entry.template.replacingOccurrences(of: "review.", with: "")
+        return Parts(
+            language: language.rawValue, fund: wording.text("web_site"),
+            subject: Message("mail_\(kind)_subject", values).text(in: language),
+            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
+                .text(in: language),
+            paragraphs: paragraphs, facts: [], link: link, footer: wording.text("mail_footer"))
     }
 
     /// A reminder that a call closes soon, to an organisation that may apply and has not.

@@ -448,7 +448,7 @@ struct DemoRound: Sendable {
         summary.files.append("mail/")
         narrator.step(
             "Sent \(tally.sent) messages through SMTP to a local sink (receipts of submissions, amendments, "
-                + "withdrawals, decision letters, in each contact's language) and kept them as .eml files in \(folder.lastPathComponent)/mail/"
+                + "withdrawals, reviewers' assignments, decision letters, in each person's language) and kept them as .eml files in \(folder.lastPathComponent)/mail/"
         )
     }
 
