@@ -14,6 +14,8 @@ public struct OutboxEntry: Sendable, Equatable {
     public let template: String
     /// The identifiers the template needs (`submission`, `version`, ...).
     public let data: [String: Int64]
+    /// The words it needs that are not identifiers (a sign-in link's secret).
+    public let texts: [String: String]
     public let recipient: Mailbox
     public let language: Language
     public let messageId: String
@@ -84,6 +86,7 @@ public struct Outbox: Sendable {
         return OutboxEntry(
             id: id, event: event, template: template,
             data: values.compactMapValues { ($0 as? NSNumber)?.int64Value },
+            texts: values.compactMapValues { $0 as? String },
             recipient: Mailbox(recipient, name: name), language: Language(rawValue: language) ?? .fr,
             messageId: messageId,
             rendered: subject.map { RenderedMail(subject: $0, text: text ?? "", html: html ?? "") },

@@ -68,15 +68,28 @@ public struct SessionRepository: Sendable {
     }
 
     /// A new sign-in link for a holder (exactly one of them), valid 7 days and once; its secret.
+    /// The link is also mailed to them, in the same transaction (the outbox keeps the message, as
+    /// any mail server would, until it is sent; the database keeps only the link's hash).
     static func issueLink(
         contact: Int64? = nil, reviewer: Int64? = nil, admin: Int64? = nil, in transaction: Transaction
     ) async throws -> String {
         let secret = TokenRepository.generate(prefix: ContactRepository.linkPrefix)
         try await transaction.query(
             """
-            INSERT INTO sign_in_links (contact_id, reviewer_id, admin_id, token_sha256, expires_at)
-            VALUES (\(contact), \(reviewer), \(admin), \(Digest.sha256(secret)),
-                    now() + make_interval(secs => \(ContactRepository.linkValidity)))
+            WITH link AS (
+                INSERT INTO sign_in_links (contact_id, reviewer_id, admin_id, token_sha256, expires_at)
+                VALUES (\(contact), \(reviewer), \(admin), \(Digest.sha256(secret)),
+                        now() + make_interval(secs => \(ContactRepository.linkValidity)))
+                RETURNING id
+            ), holder AS (
+                SELECT email, name, language FROM contacts WHERE id = \(contact)
+                UNION ALL SELECT email, name, 'fr' FROM reviewers WHERE id = \(reviewer)
+                UNION ALL SELECT email, name, 'fr' FROM admins WHERE id = \(admin)
+            )
+            INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
+            SELECT 'sign-in:' || link.id, 'sign-in', jsonb_build_object('link', \(secret)), holder.email, holder.name,
+                   holder.language
+            FROM link, holder
             """)
         return secret
     }

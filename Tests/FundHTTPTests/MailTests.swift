@@ -147,8 +147,8 @@ struct MailTests {
             let tally = try await MailSender.deliverDue(
                 database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
                 publicURL: "https://cfund.example")
-            #expect(tally.sent == 2)
-            let outbox = try await Outbox(database).list().reversed().map { $0 }
+            #expect(tally.sent == 3, "two receipts and Kim's sign-in link")
+            let outbox = try await Outbox(database).list().reversed().filter { $0.template.hasPrefix("submission.") }
             let fr = try #require(outbox.first?.rendered)
             #expect(fr.subject == "Dossier reçu : <b>Tremplin</b> & co")
             #expect(fr.html.contains("&lt;b&gt;Tremplin&lt;/b&gt; &amp; co") && !fr.html.contains("<b>Tremplin"))
@@ -180,8 +180,14 @@ struct MailTests {
                 database: database, transport: SMTPClient(host: "127.0.0.1", port: sink.port), from: Self.from,
                 publicURL: "https://cfund.example")
             await sink.close()
-            // 4 receipts, 3 reviewers told of their work in each call, 2 letters, the decline.
-            #expect(tally.failed == 0 && tally.sent == 13, "\(tally)")
+            // 4 receipts, 3 reviewers told of their work in each call, 5 sign-in links, 2 letters,
+            // the decline.
+            #expect(tally.failed == 0 && tally.sent == 18, "\(tally)")
+            let links = try await Outbox(database).list().filter { $0.template == "sign-in" }
+            #expect(links.count == 5)
+            let alice = try #require(links.first { $0.recipient.address == "alice@example.org" }?.rendered)
+            #expect(alice.text.contains("https://cfund.example" + fixture.aliceLink))
+            #expect(alice.subject == "Votre lien de connexion au Fonds Communautés French Tech")
             let assigned = try await Outbox(database).list().filter { $0.template == "review.assigned" }
             #expect(assigned.count == 6)
             #expect(assigned.allSatisfy { $0.rendered?.text.contains("https://cfund.example/review") == true })

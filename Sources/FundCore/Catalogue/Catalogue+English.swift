@@ -211,6 +211,11 @@ extension Catalogue {
         "mail_reopened_lead":
             "The programme team reopened your review of \u{201C}{title}\u{201D} (call \u{201C}{call}\u{201D}): {reason}. Correct it, then make it final again.",
         "mail_review_link": "Open the review",
+        "mail_sign_in_subject": "Your sign-in link to the French Tech Community Fund",
+        "mail_sign_in_lead":
+            "Here is your sign-in link. It works once, for 7 days; do not pass it on. Once signed in, you stay signed in while you use the site.",
+        "mail_sign_in_link": "Sign me in",
+        "mail_sign_in_footer": "Not expecting this message? Ignore it: without this link nobody can sign in as you.",
         "mail_fact_submission": "Application",
         "mail_fact_received": "Received",
         "mail_fact_requested": "Amount requested",

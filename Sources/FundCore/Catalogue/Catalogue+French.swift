@@ -214,6 +214,12 @@ extension Catalogue {
         "mail_reopened_lead":
             "L'équipe du programme a rouvert votre évaluation de « {title} » (appel « {call} ») : {reason}. Corrigez-la, puis rendez-la définitive à nouveau.",
         "mail_review_link": "Ouvrir l'évaluation",
+        "mail_sign_in_subject": "Votre lien de connexion au Fonds Communautés French Tech",
+        "mail_sign_in_lead":
+            "Voici votre lien de connexion. Il fonctionne une seule fois, pendant 7 jours ; ne le transmettez à personne. Une fois connecté, vous restez connecté tant que vous utilisez le site.",
+        "mail_sign_in_link": "Me connecter",
+        "mail_sign_in_footer":
+            "Vous n'attendiez pas ce message ? Ignorez-le : sans ce lien, personne ne peut se connecter à votre place.",
         "mail_fact_submission": "Dossier",
         "mail_fact_received": "Reçu le",
         "mail_fact_requested": "Somme demandée",

@@ -50,6 +50,18 @@ public struct MailRenderer: Sendable {
             parts = try await reminder(entry)
         case "review.assigned", "review.reopened":
             parts = try await reviewer(entry)
+        case "sign-in":
+            let wording = Wording(entry.language)
+            parts = Parts(
+                language: entry.language.rawValue, fund: wording.text("web_site"),
+                subject: wording.text("mail_sign_in_subject"),
+                greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
+                    .text(in: entry.language),
+                paragraphs: [wording.text("mail_sign_in_lead")], facts: [],
+                link: Parts.Link(
+                    label: wording.text("mail_sign_in_link"),
+                    url: "\(publicURL)/sign-in/\(entry.texts["link"] ?? "")"),
+                footer: wording.text("mail_sign_in_footer"))
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
