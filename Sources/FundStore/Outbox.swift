@@ -26,6 +26,14 @@ public struct OutboxEntry: Sendable, Equatable {
     public let lastError: String?
     public let createdAt: Date
     public let sentAt: Date?
+
+    /// The same message to be written anew in `language` (a preview in the other language).
+    public func speaking(_ language: Language) -> OutboxEntry {
+        OutboxEntry(
+            id: id, event: event, template: template, data: data, texts: texts, recipient: recipient,
+            language: language, messageId: messageId, rendered: nil, status: status, attempts: attempts,
+            nextAttemptAt: nextAttemptAt, lastError: lastError, createdAt: createdAt, sentAt: sentAt)
+    }
 }
 
 /// A message's words, in its recipient's language.
@@ -197,14 +205,15 @@ public struct Outbox: Sendable {
     }
 
     /// The messages, newest first, by status and recipient when asked.
-    public func list(status: OutboxEntry.Status? = nil, to recipient: String? = nil, limit: Int = 200) async throws
-        -> [OutboxEntry]
-    {
+    public func list(
+        status: OutboxEntry.Status? = nil, to recipient: String? = nil, template: String? = nil, limit: Int = 200
+    ) async throws -> [OutboxEntry] {
         try await database.query(
             """
             SELECT \(unescaped: Self.columns) FROM mail_outbox
             WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
               AND (\(recipient)::text IS NULL OR lower(recipient) = lower(\(recipient)))
+              AND (\(template)::text IS NULL OR template = \(template))
             ORDER BY id DESC LIMIT \(limit)
             """
         ).map(Self.entry)

@@ -191,6 +191,12 @@ struct MailTests {
             let assigned = try await Outbox(database).list().filter { $0.template == "review.assigned" }
             #expect(assigned.count == 6)
             #expect(assigned.allSatisfy { $0.rendered?.text.contains("https://cfund.example/review") == true })
+            // Bruno got two submissions in the call in review, in one assignment: one message says so.
+            let bruno = try #require(
+                assigned.first { $0.recipient.address == "bruno@example.org" && $0.data["call"] == fixture.callId })
+            #expect(
+                bruno.rendered?.text.contains("2 dossier(s) de l'appel") == true,
+                "\(String(describing: bruno.rendered))")
             let letters = try await Outbox(database).list().filter { $0.template.hasPrefix("decision.") }
             #expect(letters.map(\.template) == ["decision.funded", "decision.funded"])
             let funded = try #require(letters.first?.rendered)

@@ -202,7 +202,7 @@ extension Catalogue {
         "mail_portal_link": "Open the portal",
         "mail_assigned_subject": "Applications to review: \u{201C}{call}\u{201D}",
         "mail_assigned_lead":
-            "Applications of the call \u{201C}{call}\u{201D} are assigned to you: you have {count} to review.",
+            "{count} application(s) of the call \u{201C}{call}\u{201D} are assigned to you; they wait for you in your reviewing space.",
         "mail_assigned_due": "Reviews are due by {when}.",
         "mail_assigned_conflicts":
             "If you find a conflict of interest with an application, declare it from its page: it will be withdrawn from you and given to someone else.",

@@ -205,7 +205,8 @@ extension Catalogue {
             "Un brouillon enregistré sur le portail n'est pas un dépôt : le dossier n'est reçu qu'une fois le bouton « Déposer le dossier » pressé, avant la date limite.",
         "mail_portal_link": "Ouvrir le portail",
         "mail_assigned_subject": "Dossiers à évaluer : « {call} »",
-        "mail_assigned_lead": "Des dossiers de l'appel « {call} » vous sont confiés : vous en avez {count} à évaluer.",
+        "mail_assigned_lead":
+            "{count} dossier(s) de l'appel « {call} » vous sont confiés ; ils vous attendent dans votre espace d'évaluation.",
         "mail_assigned_due": "Les évaluations sont attendues au plus tard le {when}.",
         "mail_assigned_conflicts":
             "Si vous découvrez un conflit d'intérêts avec un dossier, déclarez-le depuis sa page : il vous sera retiré et confié à quelqu'un d'autre.",

@@ -90,8 +90,7 @@ public struct MailRenderer: Sendable {
         let link: Parts.Link
         if entry.template == "review.assigned" {
             let call = try await CallRepository(database).find(id: entry.data["call"] ?? 0)
-            let mine = try await reviews.assignments(reviewerId: entry.data["reviewer"] ?? 0, callId: call.id)
-            values = ["call": .text(call.title), "count": .number(mine.filter { !$0.final }.count)]
+            values = ["call": .text(call.title), "count": .number(Int(entry.data["count"] ?? 0))]
             paragraphs.append(Message("mail_assigned_lead", values).text(in: language))
             if let due = call.reviewsDueAt {
                 paragraphs.append(
@@ -190,7 +189,7 @@ public struct MailRenderer: Sendable {
             values["reasons"] = .text(
                 reasons.isEmpty
                     ? Message("mail_reason_budget", ["position": .number(position)]).text(in: language)
-                    : reasons.map { $0.text(in: language) }.joined(separator: " ; "))
+                    : reasons.map { $0.text(in: language) }.joined(separator: language == .fr ? " ; " : "; "))
         }
         paragraphs.append(Message("mail_\(kind)_lead", values).text(in: language))
         if ["decision.funded", "decision.partially_funded", "grant.promoted"].contains(entry.template) {

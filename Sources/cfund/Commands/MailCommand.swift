@@ -16,7 +16,7 @@ struct MailCommand: AsyncParsableCommand {
             received, amended or withdrawn), in the recipient's language, and sent by `cfund serve` or by \
             `cfund mail send`. A message is sent once: senders claim messages with FOR UPDATE SKIP LOCKED.
             """,
-        subcommands: [Send.self, List.self, Show.self, Retry.self]
+        subcommands: [Send.self, List.self, Show.self, Retry.self, Preview.self]
     )
 
     /// Who the Fund's messages come from: CFUND_MAIL_FROM, a plain address.
@@ -124,6 +124,39 @@ struct MailCommand: AsyncParsableCommand {
             let id = id
             let entry = try await database.withDatabase { database in try await Outbox(database).retry(id) }
             print("Message \(entry.id) to \(entry.recipient.address) is queued again.")
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a message as a template writes it, in French or English, on the newest such message.",
+            discussion: """
+                The example is the newest message of that kind in the database (after `cfund demo`, every \
+                kind has one), written anew in the language asked; nothing is sent or changed. Templates: \
+                submission.received, submission.amended, submission.withdrawn, decision.funded, \
+                decision.partially_funded, decision.reserve, decision.rejected, grant.promoted, grant.declined, \
+                reminder.deadline, review.assigned, review.reopened, sign-in.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The template, e.g. decision.rejected.") var template: String
+        @Option(help: "fr or en.") var lang: String = "fr"
+        @Flag(help: "Print the HTML instead of the plain text.") var html = false
+
+        func run() async throws {
+            guard let language = Language(rawValue: lang) else { throw ValidationError("--lang: use fr or en.") }
+            let (template, html) = (template, html)
+            let words = try await database.withDatabase { database in
+                guard let example = try await Outbox(database).list(template: template, limit: 1).first else {
+                    throw ValidationError(
+                        "No \(template) message yet to preview it on; run `cfund demo` or check the name (cfund mail preview --help)."
+                    )
+                }
+                let renderer = MailRenderer(
+                    templates: try await WebTemplates.load(), database: database, publicURL: PortalLinks.base)
+                return try await renderer.render(example.speaking(language))
+            }
+            print("Subject: \(words.subject)\n")
+            print(html ? words.html : words.text, terminator: "")
         }
     }
 }
