@@ -4,7 +4,8 @@ import FundCore
 /// Reminders before a call's deadline, to the people of every organisation that may apply and
 /// has not: 7 days before and 1 day before, once each. Each reminder is an outbox row whose event
 /// names the call, the organisation and the delay, so running this any number of times, from any
-/// number of servers, across restarts, queues each reminder once.
+/// number of servers, across restarts, queues each reminder once. Reviewers with reviews still
+/// to finalise are reminded once, 2 days before the call's review deadline.
 public struct DeadlineReminders: Sendable {
     let database: Database
 
@@ -47,6 +48,20 @@ public struct DeadlineReminders: Sendable {
                 queued += try rows.decode(Int64.self).reduce(0) { count, _ in count + 1 }
             }
         }
+        let reviewers = try await database.query(
+            """
+            INSERT INTO mail_outbox (event, template, data, recipient, recipient_name)
+            SELECT 'reviews-due:' || a.call_id || ':' || v.id, 'reminder.reviews',
+                   jsonb_build_object('call', a.call_id, 'reviewer', v.id, 'count', count(*)), v.email, v.name
+            FROM assignments a JOIN reviews r ON r.assignment_id = a.id JOIN reviewers v ON v.id = a.reviewer_id
+                 JOIN calls c ON c.id = a.call_id
+            WHERE c.status = 'reviewing' AND NOT r.final AND c.reviews_due_at > \(now)
+              AND c.reviews_due_at <= \(now) + interval '2 days'
+            GROUP BY a.call_id, v.id, v.email, v.name
+            ON CONFLICT (event, recipient) DO NOTHING
+            RETURNING id
+            """)
+        queued += try reviewers.decode(Int64.self).reduce(0) { count, _ in count + 1 }
         return queued
     }
 }

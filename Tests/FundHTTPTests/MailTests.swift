@@ -207,6 +207,14 @@ struct MailTests {
             let declined = try #require(try await Outbox(database).list().first { $0.template == "grant.declined" })
             #expect(declined.rendered?.text.contains("renonce à la subvention") == true)
 
+            // Two days before the review deadline, reviewers with reviews to finalise are reminded, once.
+            let calls = CallRepository(database)
+            let due = try await calls.find(id: fixture.callId).closesAt.addingTimeInterval(10 * 86_400)
+            _ = try await calls.setReviewDeadline(String(fixture.callId), until: due)
+            try await SimulatedClock(database).set(due.addingTimeInterval(-86_400))
+            #expect(try await DeadlineReminders(database).queueDue() == 3)
+            #expect(try await DeadlineReminders(database).queueDue() == 0)
+
             // A final review reopened: its reviewer is told why.
             let scores = ["impact": 4.0, "ambitions": 3.5, "feasibility": 3.0, "inclusion": 5.0]
             let grid = try await CallRepository(database).find(id: fixture.callId).grid
@@ -222,6 +230,9 @@ struct MailTests {
                 database: database, transport: SMTPClient(host: "127.0.0.1", port: sink2.port), from: Self.from,
                 publicURL: "https://cfund.example")
             await sink2.close()
+            let reminded = try await Outbox(database).list(template: "reminder.reviews")
+            #expect(
+                reminded.allSatisfy { $0.status == .sent && $0.rendered?.text.contains("à rendre définitive") == true })
             let reopened = try #require(try await Outbox(database).list().first { $0.template == "review.reopened" })
             #expect(reopened.recipient.address == "bruno@example.org")
             #expect(

@@ -216,6 +216,8 @@ extension Catalogue {
             "Here is your sign-in link. It works once, for 7 days; do not pass it on. Once signed in, you stay signed in while you use the site.",
         "mail_sign_in_link": "Sign me in",
         "mail_sign_in_footer": "Not expecting this message? Ignore it: without this link nobody can sign in as you.",
+        "mail_reviews_due_subject": "Reviews due soon: \u{201C}{call}\u{201D}",
+        "mail_reviews_due_lead": "You have {count} review(s) still to make final for the call \u{201C}{call}\u{201D}.",
         "mail_fact_submission": "Application",
         "mail_fact_received": "Received",
         "mail_fact_requested": "Amount requested",

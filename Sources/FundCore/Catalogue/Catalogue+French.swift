@@ -221,6 +221,8 @@ extension Catalogue {
         "mail_sign_in_link": "Me connecter",
         "mail_sign_in_footer":
             "Vous n'attendiez pas ce message ? Ignorez-le : sans ce lien, personne ne peut se connecter à votre place.",
+        "mail_reviews_due_subject": "Évaluations attendues bientôt : « {call} »",
+        "mail_reviews_due_lead": "Il vous reste {count} évaluation(s) à rendre définitive(s) pour l'appel « {call} ».",
         "mail_fact_submission": "Dossier",
         "mail_fact_received": "Reçu le",
         "mail_fact_requested": "Somme demandée",

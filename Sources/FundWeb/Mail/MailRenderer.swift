@@ -48,7 +48,7 @@ public struct MailRenderer: Sendable {
             parts = try await decision(entry)
         case "reminder.deadline":
             parts = try await reminder(entry)
-        case "review.assigned", "review.reopened":
+        case "review.assigned", "review.reopened", "reminder.reviews":
             parts = try await reviewer(entry)
         case "sign-in":
             let wording = Wording(entry.language)
@@ -88,10 +88,11 @@ public struct MailRenderer: Sendable {
         var values: [String: Message.Value] = [:]
         var paragraphs: [String] = []
         let link: Parts.Link
-        if entry.template == "review.assigned" {
+        if entry.template != "review.reopened" {
             let call = try await CallRepository(database).find(id: entry.data["call"] ?? 0)
             values = ["call": .text(call.title), "count": .number(Int(entry.data["count"] ?? 0))]
-            paragraphs.append(Message("mail_assigned_lead", values).text(in: language))
+            let kind = entry.template == "review.assigned" ? "assigned" : "reviews_due"
+            paragraphs.append(Message("mail_\(kind)_lead", values).text(in: language))
             if let due = call.reviewsDueAt {
                 paragraphs.append(
                     Message(
@@ -119,7 +120,10 @@ public struct MailRenderer: Sendable {
             paragraphs.append(Message("mail_reopened_lead", values).text(in: language))
             link = Parts.Link(label: wording.text("mail_review_link"), url: "\(publicURL)/review/\(id)")
         }
-        let kind = entry.template.replacingOccurrences(of: "review.", with: "")
+        let kind =
+            [
+                "review.assigned": "assigned", "review.reopened": "reopened", "reminder.reviews": "reviews_due",
+            ][entry.template] ?? ""
         return Parts(
             language: language.rawValue, fund: wording.text("web_site"),
             subject: Message("mail_\(kind)_subject", values).text(in: language),
