@@ -4,7 +4,7 @@ import NIOPosix
 
 /// How a delivery attempt ended when it did not end well: a temporary failure (a 4xx answer, a
 /// connection lost or refused) is tried again later; a permanent one (5xx) is not.
-public enum MailDeliveryError: Error, Equatable, Sendable {
+public enum MailDeliveryError: Error, Equatable, Sendable, CustomStringConvertible {
     case temporary(String)
     case permanent(String)
 
@@ -13,6 +13,9 @@ public enum MailDeliveryError: Error, Equatable, Sendable {
         case .temporary(let text), .permanent(let text): return text
         }
     }
+
+    /// The server's words (or ours), as a person reads them: "Error: CFUND_SMTP_URL must look like ...".
+    public var description: String { answer }
 }
 
 /// Where mail goes: SMTP in production, a sink in the demo and the tests.
