@@ -36,6 +36,24 @@ public struct MailRenderer: Sendable {
         let facts: [Fact]
         let link: Link?
         let footer: String
+
+        /// A message to the entry's recipient, in their language, with the fund's name, the
+        /// greeting and the footer every message shares.
+        init(
+            to entry: OutboxEntry, subject: String, paragraphs: [String], facts: [Fact] = [], link: Link?,
+            footer: String = "mail_footer"
+        ) {
+            let wording = Wording(entry.language)
+            language = entry.language.rawValue
+            fund = wording.text("web_site")
+            self.subject = subject
+            greeting = Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
+                .text(in: entry.language)
+            self.paragraphs = paragraphs
+            self.facts = facts
+            self.link = link
+            self.footer = wording.text(footer)
+        }
     }
 
     public func render(_ entry: OutboxEntry) async throws -> RenderedMail {
@@ -53,15 +71,12 @@ public struct MailRenderer: Sendable {
         case "sign-in":
             let wording = Wording(entry.language)
             parts = Parts(
-                language: entry.language.rawValue, fund: wording.text("web_site"),
-                subject: wording.text("mail_sign_in_subject"),
-                greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
-                    .text(in: entry.language),
-                paragraphs: [wording.text("mail_sign_in_lead")], facts: [],
+                to: entry, subject: wording.text("mail_sign_in_subject"),
+                paragraphs: [wording.text("mail_sign_in_lead")],
                 link: Parts.Link(
                     label: wording.text("mail_sign_in_link"),
                     url: "\(publicURL)/sign-in/\(entry.texts["link"] ?? "")"),
-                footer: wording.text("mail_sign_in_footer"))
+                footer: "mail_sign_in_footer")
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
@@ -125,11 +140,8 @@ public struct MailRenderer: Sendable {
                 "review.assigned": "assigned", "review.reopened": "reopened", "reminder.reviews": "reviews_due",
             ][entry.template] ?? ""
         return Parts(
-            language: language.rawValue, fund: wording.text("web_site"),
-            subject: Message("mail_\(kind)_subject", values).text(in: language),
-            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
-                .text(in: language),
-            paragraphs: paragraphs, facts: [], link: link, footer: wording.text("mail_footer"))
+            to: entry, subject: Message("mail_\(kind)_subject", values).text(in: language), paragraphs: paragraphs,
+            link: link)
     }
 
     /// A reminder that a call closes soon, to an organisation that may apply and has not.
@@ -144,10 +156,7 @@ public struct MailRenderer: Sendable {
             "when": .instant(call.closesAt.addingTimeInterval(-0.001), zone: call.timeZone),
         ]
         return Parts(
-            language: language.rawValue, fund: wording.text("web_site"),
-            subject: Message("mail_reminder_subject", values).text(in: language),
-            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
-                .text(in: language),
+            to: entry, subject: Message("mail_reminder_subject", values).text(in: language),
             paragraphs: [
                 Message("mail_reminder_lead", values).text(in: language), wording.text("mail_reminder_draft"),
             ],
@@ -155,8 +164,7 @@ public struct MailRenderer: Sendable {
                 Parts.Fact(label: wording.text("web_deadline"), value: Message.render(values["when"]!, in: language)),
                 Parts.Fact(label: wording.text("web_budget"), value: wording.money(call.budget)),
             ],
-            link: Parts.Link(label: wording.text("mail_portal_link"), url: "\(publicURL)/"),
-            footer: wording.text("mail_footer"))
+            link: Parts.Link(label: wording.text("mail_portal_link"), url: "\(publicURL)/"))
     }
 
     /// A decision letter: what the standing decision (or a later grant) means for one submission.
@@ -207,13 +215,9 @@ public struct MailRenderer: Sendable {
             facts.append(Parts.Fact(label: wording.text("mail_fact_awarded"), value: wording.money(amount)))
         }
         return Parts(
-            language: language.rawValue, fund: wording.text("web_site"),
-            subject: Message("mail_\(kind)_subject", values).text(in: language),
-            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
-                .text(in: language),
-            paragraphs: paragraphs, facts: facts,
-            link: Parts.Link(label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(id)"),
-            footer: wording.text("mail_footer"))
+            to: entry, subject: Message("mail_\(kind)_subject", values).text(in: language), paragraphs: paragraphs,
+            facts: facts,
+            link: Parts.Link(label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(id)"))
     }
 
     private func submission(_ entry: OutboxEntry) async throws -> Parts {
@@ -258,9 +262,7 @@ public struct MailRenderer: Sendable {
                 label: wording.text("mail_receipt_link"), url: "\(publicURL)/applications/\(id)/receipt")
         }
         return Parts(
-            language: language.rawValue, fund: wording.text("web_site"), subject: say("mail_\(happened)_subject"),
-            greeting: Message("mail_greeting", ["name": .text(entry.recipient.name ?? entry.recipient.address)])
-                .text(in: language),
-            paragraphs: [say("mail_\(happened)_lead")], facts: facts, link: link, footer: wording.text("mail_footer"))
+            to: entry, subject: say("mail_\(happened)_subject"), paragraphs: [say("mail_\(happened)_lead")],
+            facts: facts, link: link)
     }
 }
