@@ -1,5 +1,5 @@
 -- Reviewers hear of their work: new assignments (one message per reviewer and transaction that
--- assigns, counting the submissions it gives them, whatever their state when it is sent) and a final review reopened by the
+-- assigns, whatever the number of submissions it gives them) and a final review reopened by the
 -- programme team, with its reason. Reviewers write in French here (they have no language yet).
 CREATE FUNCTION mail_assignment() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -9,9 +9,8 @@ BEGIN
     INSERT INTO mail_outbox (event, template, data, recipient, recipient_name)
     VALUES (
         'assigned:' || NEW.call_id || ':' || NEW.reviewer_id || ':' || txid_current(), 'review.assigned',
-        jsonb_build_object('call', NEW.call_id, 'reviewer', NEW.reviewer_id, 'count', 1), r.email, r.name)
-    ON CONFLICT (event, recipient)
-    DO UPDATE SET data = jsonb_set(mail_outbox.data, '{count}', to_jsonb((mail_outbox.data->>'count')::int + 1));
+        jsonb_build_object('call', NEW.call_id, 'reviewer', NEW.reviewer_id), r.email, r.name)
+    ON CONFLICT (event, recipient) DO NOTHING;
     RETURN NEW;
 END
 $$;
