@@ -4,8 +4,9 @@ import FundWeb
 import Logging
 import ServiceLifecycle
 
-/// Sends the outbox's messages every `interval` while the server runs, and once more when it
-/// stops. Every replica may run one: messages are claimed with `FOR UPDATE SKIP LOCKED`.
+/// Sends the outbox's messages every `interval` while the server runs (what is left when it stops
+/// waits in the outbox for the next server). Every replica may run one: messages are claimed with
+/// `FOR UPDATE SKIP LOCKED`.
 public struct MailSender: Service {
     let database: Database
     let transport: any MailTransport
@@ -23,30 +24,37 @@ public struct MailSender: Service {
     }
 
     /// The deadline reminders due now queued, then what is due, rendered in each recipient's
-    /// language the first time, and sent.
+    /// language the first time, and sent. `templates` are read from disk when not given.
     public static func deliverDue(
-        database: Database, transport: any MailTransport, from: Mailbox, publicURL: String, limit: Int = 1_000
+        database: Database, transport: any MailTransport, from: Mailbox, publicURL: String, limit: Int = 1_000,
+        templates: WebTemplates? = nil
     ) async throws -> DeliveryTally {
         try await DeadlineReminders(database).queueDue()
-        let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: publicURL)
+        let loaded: WebTemplates
+        if let templates { loaded = templates } else { loaded = try await WebTemplates.load() }
+        // A renderer per round: what it remembers of the calls (their rankings) is this round's.
+        let renderer = MailRenderer(templates: loaded, database: database, publicURL: publicURL)
         return try await Outbox(database).deliverDue(limit: limit, from: from, transport: transport) { entry in
             try await renderer.render(entry)
         }
     }
 
     public func run() async throws {
+        // Read once: the templates ship with the binary and do not change while it runs.
+        let templates = try await WebTemplates.load()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await send()
+                await send(templates)
                 try? await Task.sleep(for: interval)
             }
         }
     }
 
-    private func send() async {
+    private func send(_ templates: WebTemplates) async {
         do {
             let tally = try await Self.deliverDue(
-                database: database, transport: transport, from: from, publicURL: publicURL, limit: 100)
+                database: database, transport: transport, from: from, publicURL: publicURL, limit: 100,
+                templates: templates)
             if tally != DeliveryTally() {
                 database.logger.info(
                     "mail sent",

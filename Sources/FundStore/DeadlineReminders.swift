@@ -21,32 +21,32 @@ public struct DeadlineReminders: Sendable {
     @discardableResult
     public func queueDue() async throws -> Int {
         let now = try await SimulatedClock(database).now()
-        let organisations = try await OrganisationRepository(database).list()
+        var organisations: [Organisation]?
         var queued = 0
         for call in try await CallRepository(database).list(status: .open) where call.closesAt > now {
             let left = call.closesAt.timeIntervalSince(now)
             guard let delay = Self.delays.first(where: { left <= Double($0.days) * 86_400 }) else { continue }
-            let applied = Set(
-                try await database.query(
-                    "SELECT DISTINCT organisation_id FROM submissions WHERE call_id = \(call.id) AND status <> 'withdrawn'"
-                ).decode(Int64.self))
-            for organisation in organisations where !applied.contains(organisation.id) {
-                guard
-                    Eligibility.reasons(for: organisation, rules: call.rules, deadlineDay: call.deadlineDay).isEmpty
-                else { continue }
-                let rows = try await database.query(
-                    """
-                    INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
-                    SELECT 'reminder:' || \(call.id) || ':' || \(organisation.id) || ':' || \(delay.tag),
-                           'reminder.deadline',
-                           jsonb_build_object('call', \(call.id), 'organisation', \(organisation.id), 'days', \(delay.days)),
-                           email, name, language
-                    FROM contacts WHERE organisation_id = \(organisation.id) AND revoked_at IS NULL
-                    ON CONFLICT (event, recipient) DO NOTHING
-                    RETURNING id
-                    """)
-                queued += try rows.decode(Int64.self).reduce(0) { count, _ in count + 1 }
-            }
+            // Read only when some call is within a reminder's reach, once per round.
+            if organisations == nil { organisations = try await OrganisationRepository(database).list() }
+            let eligible = (organisations ?? []).filter {
+                Eligibility.reasons(for: $0, rules: call.rules, deadlineDay: call.deadlineDay).isEmpty
+            }.map(\.id)
+            // One statement per call: those already reminded (or who applied) cost nothing more.
+            let rows = try await database.query(
+                """
+                INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
+                SELECT 'reminder:' || \(call.id) || ':' || c.organisation_id || ':' || \(delay.tag), 'reminder.deadline',
+                       jsonb_build_object('call', \(call.id), 'organisation', c.organisation_id, 'days', \(delay.days)),
+                       c.email, c.name, c.language
+                FROM contacts c
+                WHERE c.organisation_id = ANY(\(eligible)::bigint[]) AND c.revoked_at IS NULL
+                  AND NOT EXISTS (
+                      SELECT 1 FROM submissions s
+                      WHERE s.call_id = \(call.id) AND s.organisation_id = c.organisation_id AND s.status <> 'withdrawn')
+                ON CONFLICT (event, recipient) DO NOTHING
+                RETURNING id
+                """)
+            queued += try rows.decode(Int64.self).reduce(0) { count, _ in count + 1 }
         }
         let reviewers = try await database.query(
             """

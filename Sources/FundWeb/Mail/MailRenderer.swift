@@ -9,6 +9,8 @@ public struct MailRenderer: Sendable {
     let database: Database
     /// Where links in messages point (CFUND_PUBLIC_URL).
     let publicURL: String
+    /// Each call's ranking, loaded once for all the letters of a decision that need its reasons.
+    private let rankings = Rankings()
 
     public init(templates: WebTemplates, database: Database, publicURL: String) {
         self.templates = templates
@@ -195,7 +197,7 @@ public struct MailRenderer: Sendable {
         var paragraphs: [String] = []
         if entry.template == "decision.rejected" {
             // The ranking's own reasons, in the reader's language; none means the money ran out first.
-            let ranking = try await CallRanking.load(call, database: database)
+            let ranking = try await rankings.ranking(of: call, database: database)
             let reasons =
                 ranking.ranked.first { $0.entry.score.submissionId == id }?.entry.score.unfundableReasons ?? []
             values["reasons"] = .text(
@@ -264,5 +266,18 @@ public struct MailRenderer: Sendable {
         return Parts(
             to: entry, subject: say("mail_\(happened)_subject"), paragraphs: [say("mail_\(happened)_lead")],
             facts: facts, link: link)
+    }
+}
+
+/// The rankings a renderer has loaded, by call.
+private final class Rankings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loaded: [Int64: CallRanking] = [:]
+
+    func ranking(of call: Call, database: Database) async throws -> CallRanking {
+        if let known = lock.withLock({ loaded[call.id] }) { return known }
+        let ranking = try await CallRanking.load(call, database: database)
+        lock.withLock { loaded[call.id] = ranking }
+        return ranking
     }
 }
