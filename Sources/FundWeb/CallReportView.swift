@@ -178,8 +178,7 @@ public struct CallReportView: Sendable {
 
     /// "72,5" in French, "72.5" in English: one decimal, as the language writes it.
     static func decimal(_ value: Double, places: Int = 1, _ language: Language) -> String {
-        let text = String(format: "%.\(places)f", value)
-        return language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
+        Wording(language).decimal(value, places: places)
     }
 }
 

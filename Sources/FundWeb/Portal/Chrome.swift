@@ -78,6 +78,11 @@ public struct Wording: Sendable {
 
     public func money(_ amount: Money) -> String { Message.render(.money(amount), in: language) }
 
+    /// "72,5" in French, "72.5" in English, with `places` decimals.
+    public func decimal(_ value: Double, places: Int = 1) -> String {
+        Message.render(.decimal(String(format: "%.\(places)f", value)), in: language)
+    }
+
     public func bytes(_ count: Int64) -> String { Message.render(.bytes(count), in: language) }
 
     /// "15/12/2024 à 23:59 (heure de Paris)".

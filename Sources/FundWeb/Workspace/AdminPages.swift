@@ -161,10 +161,6 @@ public enum AdminPage {
             func say(_ key: String, _ values: [String: Message.Value] = [:]) -> String {
                 Message(key, values).text(in: language)
             }
-            func decimal(_ value: Double, _ places: Int = 1) -> String {
-                let text = String(format: "%.\(places)f", value)
-                return language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
-            }
             self.chrome = chrome
             id = call.id
             title = call.title
@@ -203,12 +199,16 @@ public enum AdminPage {
                     name: reviewer.name, load: reviewer.load, final: reviewer.final,
                     missing: reviewer.load - reviewer.final,
                     progress: reviewer.load == 0 ? "—" : "\(reviewer.final * 100 / reviewer.load) %",
-                    mean: lean.map { decimal($0.mean, 2) } ?? "—", lean: kind.map { say("report_\($0)") },
+                    mean: lean.map { wording.decimal($0.mean, places: 2) } ?? "—",
+                    lean: kind.map { say("report_\($0)") },
                     leanKind: kind)
             }
             calibrationLead = say(
                 "web_admin_calibration",
-                ["panel": .text(input.normalisation.reviewers.first.map { decimal($0.panelMean, 2) } ?? "—")])
+                [
+                    "panel": .text(
+                        input.normalisation.reviewers.first.map { wording.decimal($0.panelMean, places: 2) } ?? "—")
+                ])
             recusals = input.recusals.map {
                 RecusalLine(
                     reviewer: $0.reviewer, submissionId: $0.submissionId, organisation: $0.organisation,
@@ -237,8 +237,8 @@ public enum AdminPage {
                 return RankLine(
                     rank: item.rank, submissionId: score.submissionId, organisation: summary?.organisation ?? "",
                     title: summary?.title ?? "",
-                    total: score.total.map { decimal($0.value) } ?? "—",
-                    normalised: input.normalisation.totals[score.submissionId].map { decimal($0) } ?? "—",
+                    total: score.total.map { wording.decimal($0.value) } ?? "—",
+                    normalised: input.normalisation.totals[score.submissionId].map { wording.decimal($0) } ?? "—",
                     reviews: score.finalReviews, fundable: score.isFundable, notes: notes,
                     requested: summary.map { wording.money($0.requested) } ?? "",
                     awarded: found.map { $0.awarded.cents > 0 ? wording.money($0.awarded) : "—" } ?? "—",

@@ -251,8 +251,7 @@ public enum ReviewPage {
         let scored = Scoring.score(
             submissionId: 0, reviews: [ReviewScores(reviewerId: 0, thousandths: thousandths)], grid: grid, required: 1)
         guard let total = scored.total else { return wording.text("web_review_total_incomplete") }
-        let text = total.decimal(places: 1)
-        return (wording.language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text) + " / 100"
+        return Message.render(.decimal(total.decimal(places: 1)), in: wording.language) + " / 100"
     }
 
     /// Before a review becomes final: what will be recorded, and that it cannot change after.
