@@ -151,7 +151,7 @@ public struct Outbox: Sendable {
                 try await transaction.query(
                     """
                     UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1,
-                        last_error = \("cannot render the message: \(error)") WHERE id = \(entry.id)
+                        last_error = \("cannot render the message: \(error); fix the cause, then cfund mail retry \(entry.id)") WHERE id = \(entry.id)
                     """)
                 return .failed
             }
@@ -231,7 +231,13 @@ public struct Outbox: Sendable {
     public func retry(_ id: Int64) async throws -> OutboxEntry {
         let entry = try await find(id)
         guard entry.status != .sent else {
-            throw FundError.conflict([FieldIssue(field: "message", reason: "message \(id) was sent already")])
+            throw FundError.conflict([
+                FieldIssue(
+                    field: "message",
+                    reason:
+                        "message \(id) was sent already and is never sent twice; cfund mail show \(id) shows what was sent"
+                )
+            ])
         }
         try await database.query(
             "UPDATE mail_outbox SET status = 'queued', next_attempt_at = now() WHERE id = \(id) AND status <> 'sent'")

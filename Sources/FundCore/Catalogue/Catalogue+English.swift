@@ -307,7 +307,7 @@ extension Catalogue {
         "web_review_back": "Back to the review",
         "web_score_invalid": "choose a score from the list",
         "web_reviews_due":
-            "Reviews of the call “{call}” were due by {when}: the review stays a draft until the programme team extends the deadline.",
+            "Reviews of the call “{call}” were due by {when}: the review stays a draft until the programme team extends the deadline; write to them if you need more time.",
         "web_review_final_refused": "This review is final already; to reopen it, write to the programme team.",
         "web_recuse_link": "I have a conflict of interest with this submission",
         "web_recuse_title": "Declare a conflict of interest",

@@ -313,7 +313,7 @@ extension Catalogue {
         "web_review_back": "Revenir à l'évaluation",
         "web_score_invalid": "choisissez une note dans la liste",
         "web_reviews_due":
-            "Les évaluations de l'appel « {call} » étaient attendues au plus tard le {when} : l'évaluation reste un brouillon tant que l'équipe du programme n'a pas prolongé la date limite.",
+            "Les évaluations de l'appel « {call} » étaient attendues au plus tard le {when} : l'évaluation reste un brouillon tant que l'équipe du programme n'a pas prolongé la date limite ; écrivez-lui si vous avez besoin de plus de temps.",
         "web_review_final_refused":
             "Cette évaluation est déjà définitive ; pour la rouvrir, écrivez à l'équipe du programme.",
         "web_recuse_link": "Je suis en conflit d'intérêts avec ce dossier",
