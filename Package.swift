@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -51,6 +52,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FundCoreTests", dependencies: ["FundCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "FundMailTests", dependencies: ["FundMail", "FundTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FundWebTests", dependencies: ["FundCore", "FundWeb"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FundStoreTests",

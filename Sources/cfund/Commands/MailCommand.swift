@@ -30,8 +30,10 @@ struct MailCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send the messages that are due, once, and stop (for setups without `cfund serve`).",
             discussion: """
-                CFUND_SMTP_URL names the SMTP server: smtp://host:port (plain SMTP; TLS and AUTH are not \
-                supported yet). A temporary failure (4xx, connection lost) is tried again later, waiting 30 s, \
+                CFUND_SMTP_URL names the SMTP server: smtp://relay:25 (plain), \
+                smtp+starttls://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS from \
+                the first byte); the user and password percent-encoded; ?ca=/path/ca.pem trusts a private \
+                certificate authority. A temporary failure (4xx, connection lost) is tried again later, waiting 30 s, \
                 then twice as long each time, up to 10 attempts; a permanent one (5xx) marks the message failed \
                 with the server's answer (`cfund mail list --status failed`, `cfund mail retry ID`).
                 """)
