@@ -75,6 +75,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
     /// team extends the deadline.
     case reviewsDue(call: String, dueAt: Date, timeZone: String)
     case assignmentImpossible([Message])
+    /// Asked too often (sign-in links by email): `retryAfter` seconds until a new request is heard.
+    case tooManyRequests(retryAfter: Int)
     /// `cfund audit verify` found a broken link; the message says where and why.
     case auditBroken(String)
 
@@ -136,6 +138,8 @@ public enum FundError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(cfund call review-deadline CALL --until ...)."
         case .assignmentImpossible(let reasons):
             return "Nothing was assigned: " + reasons.map { $0.text(in: .en) }.joined(separator: "; ") + "."
+        case .tooManyRequests(let seconds):
+            return "Too many requests from this address; ask again in \((seconds + 59) / 60) min."
         case .database(let message), .databaseUnavailable(let message), .auditBroken(let message):
             return message
         case .cluster(let message):

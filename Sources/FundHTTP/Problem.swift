@@ -90,6 +90,10 @@ public struct Problem: HTTPResponseError, Sendable {
             self.init(status: .notFound, type: "not-found", title: "Not found", detail: "No \(kind) \(reference) here.")
         case .duplicate, .invalidTransition, .frozen, .budgetExceeded:
             self.init(status: .conflict, type: "conflict", title: "Conflict", detail: error.description)
+        case .tooManyRequests(let seconds):
+            self.init(
+                status: .tooManyRequests, type: "too-many-requests", title: "Too many requests",
+                detail: error.description, headers: [.retryAfter: "\(seconds)"])
         case .databaseUnavailable:
             self.init(
                 status: .serviceUnavailable, type: "database-unavailable", title: "Database unavailable",

@@ -1,3 +1,5 @@
+import Foundation
+import FundCore
 import FundStore
 import FundWeb
 import Hummingbird
@@ -14,6 +16,8 @@ struct SignInController {
         routes.get("assets/review.js") { _, _ in
             Self.asset(WebTemplates.reviewScript, type: "text/javascript; charset=utf-8")
         }
+        routes.get("sign-in", use: signInPage)
+        routes.post("sign-in", use: requestLink)
         routes.get("sign-in/:link", use: signIn)
         routes.post("sign-out", use: signOut)
         return routes
@@ -40,10 +44,8 @@ struct SignInController {
             guard let link = context.parameters.get("link"),
                 let (secret, session) = try await SessionRepository(database).signIn(link: link)
             else {
-                let html = try await templates.templates().render(
-                    PortalPage.SignIn(
-                        chrome: visit.chrome("web_sign_in_title"), problem: visit.wording.text("web_link_invalid")))
-                return visit.page(html, status: .forbidden)
+                return try await gate.signInPage(
+                    visit, problem: visit.wording.text("web_link_invalid"), status: .forbidden)
             }
             visit.cookies.append(
                 Cookie(
@@ -65,11 +67,51 @@ struct SignInController {
                 Cookie(
                     name: WebVisit.sessionCookie, value: "", maxAge: 0, path: "/", secure: visit.secure, httpOnly: true,
                     sameSite: .lax))
-            let html = try await templates.templates().render(
-                PortalPage.SignIn(
-                    chrome: WebVisit(request, session: nil).chrome(
-                        "web_sign_in_title", notice: visit.wording.text("web_signed_out")), problem: nil))
-            return visit.page(html)
+            var signedOut = WebVisit(request, session: nil)
+            signedOut.cookies = visit.cookies
+            return try await gate.signInPage(signedOut, notice: visit.wording.text("web_signed_out"))
+        }
+    }
+
+    /// The sign-in page on its own (where asking for a link leads back to); someone signed in
+    /// goes to their home.
+    @Sendable func signInPage(request: Request, context: AppRequestContext) async throws -> Response {
+        try await gate.publicPage(request, context) { visit in
+            if let session = visit.session { return visit.redirect(Self.home(of: session)) }
+            return try await gate.signInPage(visit, notice: visit.notice(request))
+        }
+    }
+
+    struct LinkRequest: Decodable {
+        var _csrf: String?
+        var email: String?
+    }
+
+    /// "Email me a sign-in link": the same answer whether the address is known or not; the limits
+    /// are the database's (`cfund_sign_in_request`), and past the client's the page says when to
+    /// try again.
+    @Sendable func requestLink(request: Request, context: AppRequestContext) async throws -> Response {
+        try await gate.publicPage(request, context) { visit in
+            let fields = try await request.form(LinkRequest.self, context: context)
+            guard let expected = visit.formToken, let sent = fields._csrf,
+                Digest.constantTimeEqual(sent, expected)
+            else { return try await gate.csrfRefused(visit) }
+            let email = (fields.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard SubmissionValidation.isEmailAddress(email) else {
+                return try await gate.signInPage(
+                    visit, email: email, emailError: visit.wording.text("web_email_invalid"),
+                    status: .unprocessableContent)
+            }
+            do {
+                _ = try await SessionRepository(database).requestLink(email: email, client: context.client)
+            } catch FundError.tooManyRequests(let seconds) {
+                let wait = Message("web_too_many", ["minutes": .text("\((seconds + 59) / 60)")])
+                var page = try await gate.signInPage(
+                    visit, problem: wait.text(in: visit.language), email: email, status: .tooManyRequests)
+                page.headers[.retryAfter] = "\(seconds)"
+                return page
+            }
+            return visit.redirect("/sign-in", notice: "web_link_requested")
         }
     }
 }

@@ -23,6 +23,8 @@ actor TemplateStore {
 struct WebVisit: Sendable {
     static let sessionCookie = "cfund_session"
     static let languageCookie = "cfund_lang"
+    /// The CSRF token of the forms shown to someone not signed in (the sign-in page's).
+    static let formCookie = "cfund_form"
 
     let language: Language
     let session: WebSession?
@@ -30,6 +32,8 @@ struct WebVisit: Sendable {
     /// Over HTTPS (directly, or behind a proxy that says so): cookies get `Secure`.
     let secure: Bool
     var cookies: [Cookie] = []
+    /// The anonymous forms' token the browser holds, if any.
+    let formToken: String?
 
     var wording: Wording { Wording(language) }
 
@@ -39,6 +43,7 @@ struct WebVisit: Sendable {
         secure = request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
         path = request.uri.path
         self.session = session
+        formToken = request.cookies[Self.formCookie].map(\.value).flatMap { $0.isEmpty ? nil : $0 }
         if let asked = request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) {
             language = asked
             cookies.append(
@@ -163,9 +168,7 @@ struct WebGate: Sendable {
         let visit = await visit(request)
         do {
             guard let session = visit.session else {
-                let html = try await templates.templates().render(
-                    PortalPage.SignIn(chrome: visit.chrome("web_sign_in_title"), problem: nil))
-                return visit.page(html, status: request.method == .get ? .ok : .forbidden)
+                return try await signInPage(visit, status: request.method == .get ? .ok : .forbidden)
             }
             guard Self.admits(session, audience) else { throw FundError.notFound(kind: "page", reference: "") }
             return try await body(visit, session)
@@ -213,6 +216,27 @@ struct WebGate: Sendable {
             session = try? await SessionRepository(database).authenticate(cookie)
         }
         return WebVisit(request, session: session)
+    }
+
+    /// The sign-in page, with its form's token (a cookie the browser keeps for the session's
+    /// length, `SameSite=Strict` so no other site's form carries it).
+    func signInPage(
+        _ visit: WebVisit, notice: String? = nil, problem: String? = nil, email: String = "",
+        emailError: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        var visit = visit
+        let token = visit.formToken ?? TokenRepository.generate(prefix: "")
+        if visit.formToken == nil {
+            visit.cookies.append(
+                Cookie(
+                    name: WebVisit.formCookie, value: token, path: "/", secure: visit.secure, httpOnly: true,
+                    sameSite: .strict))
+        }
+        let html = try await templates.templates().render(
+            PortalPage.SignIn(
+                chrome: visit.chrome("web_sign_in_title", notice: notice), problem: problem, formToken: token,
+                email: email, emailError: emailError))
+        return visit.page(html, status: status)
     }
 
     func csrfRefused(_ visit: WebVisit) async throws -> Response {

@@ -76,6 +76,7 @@ public enum RefusalCatalogue {
                 envelope: "call " + r.text("call"), requested: r.cents("requestedCents"),
                 available: r.cents("availableCents"))
         },
+        "CF060": { r in .tooManyRequests(retryAfter: Int(r.identifier("retryAfterSeconds"))) },
         "CF050": conflicting(
             "audit",
             "the audit trail is append-only: its events cannot be changed or deleted; record a correction "
@@ -256,6 +257,7 @@ public enum RefusalCatalogue {
         "sign_in_links_reviewer_id_fkey": reference("reviewer", "reviewer"),
         "sign_in_links_admin_id_fkey": reference("admin", "admin"),
         "sign_in_links_one_holder": invalid("link", "a sign-in link is for one contact, reviewer or admin"),
+        "sign_in_requests_pkey": exists("sign-in request"),
         "sessions_reviewer_id_fkey": reference("reviewer", "reviewer"),
         "sessions_admin_id_fkey": reference("admin", "admin"),
         "sessions_one_holder": invalid("session", "a session is for one contact, reviewer or admin"),

@@ -94,6 +94,31 @@ public struct SessionRepository: Sendable {
         return secret
     }
 
+    /// Someone on the sign-in page asks for a link to `email`, from `client`: every contact,
+    /// reviewer and admin of that address who may sign in gets one, mailed, within the limits of
+    /// `cfund_sign_in_request` (0015; beyond the client's, `FundError.tooManyRequests`). Returns how
+    /// many links were made, which the page must not tell.
+    public func requestLink(email: String, client: String) async throws -> Int {
+        try await database.transaction { transaction in
+            let allowed = try await transaction.query("SELECT cfund_sign_in_request(\(email), \(client))")
+            guard try allowed.first?.decode(Bool.self) == true else { return 0 }
+            let holders = try await transaction.query(
+                """
+                SELECT id, NULL::bigint, NULL::bigint FROM contacts
+                WHERE lower(email) = lower(btrim(\(email))) AND revoked_at IS NULL
+                UNION ALL SELECT NULL, id, NULL FROM reviewers WHERE lower(email) = lower(btrim(\(email)))
+                UNION ALL SELECT NULL, NULL, id FROM admins
+                WHERE lower(email) = lower(btrim(\(email))) AND revoked_at IS NULL
+                """)
+            var issued = 0
+            for (contact, reviewer, admin) in try holders.decode((Int64?, Int64?, Int64?).self) {
+                _ = try await Self.issueLink(contact: contact, reviewer: reviewer, admin: admin, in: transaction)
+                issued += 1
+            }
+            return issued
+        }
+    }
+
     /// Uses a sign-in link (once, within its validity, for a holder not revoked) and opens a
     /// session; returns the session's cookie secret and the session. Nil for a link that is
     /// unknown, used, expired or revoked: the page says the same in every case.

@@ -50,6 +50,16 @@ def main():
         expect_text(driver, "Vous êtes déconnecté.", "signed out")
         check(driver, "signed-out")
 
+        # Asking for a sign-in link by email: the same answer for any address.
+        field(driver, "email", "kenji@tokyo.example")
+        press(driver, "Recevoir un lien de connexion")
+        expect_text(driver, "Si cette adresse est connue du Fonds", "link requested")
+        check(driver, "link-requested")
+        field(driver, "email", "pas-une-adresse")
+        press(driver, "Recevoir un lien de connexion")
+        expect_text(driver, "Saisissez une adresse électronique complète", "address refused")
+        check(driver, "link-address-refused")
+
         # Lyon's programme manager follows the invitation.
         driver.get(os.environ["LYON_LINK"])
         expect_text(driver, "Appels ouverts", "home")

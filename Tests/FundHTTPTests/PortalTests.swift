@@ -79,7 +79,7 @@ struct PortalTests {
             let reused = try await Self.get(client, fixture.lyonLink)
             #expect(reused.status == .forbidden)
             #expect(reused.body.contains("Ce lien de connexion ne fonctionne pas"))
-            #expect(reused.headers[.setCookie] == nil)
+            #expect(reused.headers[.setCookie]?.contains("cfund_session") != true)
 
             // Behind an HTTPS proxy the cookie is Secure.
             let (_, secret) = try await ContactRepository(database).invite(
@@ -101,9 +101,88 @@ struct PortalTests {
                 organisationId: 1, name: nil, email: "camille@lyon.example")
             _ = try await ContactRepository(database).revoke(organisationId: 1, email: "CAMILLE@lyon.example")
             let after = try await Self.get(client, "/", cookie: session)
-            #expect(after.body.contains("Pour déposer un dossier, ouvrez le lien de connexion"))
+            #expect(after.body.contains("On se connecte avec un lien reçu par courriel"))
             #expect(try await Self.get(client, "/sign-in/\(fresh)").status == .forbidden)
             #expect(try await database.count("SELECT count(*)::bigint FROM sessions WHERE ended_at IS NULL") == 0)
+        }
+    }
+
+    @Test func aLinkAskedForByEmailRevealsNothingAndIsLimited() async throws {
+        try await Self.withPortal { database, fixture, client in
+            func mailedLinks() async throws -> [String] {
+                try await database.query(
+                    """
+                    SELECT data->>'link' FROM mail_outbox
+                    WHERE template = 'sign-in' AND recipient = 'camille@lyon.example' ORDER BY id
+                    """
+                ).decode(String.self)
+            }
+            let invited = try await mailedLinks().count
+            let page = try await Self.get(client, "/sign-in")
+            let setCookie = page.headers[.setCookie] ?? ""
+            #expect(
+                setCookie.hasPrefix("cfund_form=") && setCookie.contains("HttpOnly")
+                    && setCookie.contains("SameSite=Strict"), "\(setCookie)")
+            let cookie = String(setCookie.split(separator: ";")[0])
+            let token = Self.csrf(page.body)
+            #expect(!token.isEmpty && cookie == "cfund_form=\(token)")
+            #expect(page.body.contains("Recevoir un lien de connexion"))
+
+            // Without the page's token (another site's form, or none), nothing is asked.
+            for (sentCookie, sentToken) in [(nil, token), (cookie, "forged"), (cookie, "")] {
+                let forged = try await Self.post(
+                    client, "/sign-in", cookie: sentCookie,
+                    form: [("_csrf", sentToken), ("email", "camille@lyon.example")])
+                #expect(forged.status == .forbidden)
+            }
+            #expect(try await mailedLinks().count == invited)
+
+            // A known address (in any case, with spaces) and an unknown one get the same answer.
+            let known = try await Self.post(
+                client, "/sign-in", cookie: cookie, form: [("_csrf", token), ("email", "  Camille@Lyon.example ")])
+            let unknown = try await Self.post(
+                client, "/sign-in", cookie: cookie, form: [("_csrf", token), ("email", "nobody@lyon.example")])
+            #expect(known.status == .seeOther && unknown.status == .seeOther)
+            #expect(known.headers[.location] == unknown.headers[.location] && known.body == unknown.body)
+            let notice = try await Self.get(client, known.headers[.location] ?? "", cookie: cookie)
+            #expect(notice.body.contains("Si cette adresse est connue du Fonds"))
+            let links = try await mailedLinks()
+            #expect(links.count == invited + 1)
+            #expect(
+                try await database.query("SELECT count(*) FROM mail_outbox WHERE recipient = 'nobody@lyon.example'")
+                    .decode(Int64.self) == [0])
+
+            // The link mailed signs in.
+            let signedIn = try await Self.get(client, "/sign-in/\(links.last ?? "")")
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/")
+
+            // An address gets 3 links an hour however often it is asked for, and the answer never changes.
+            for _ in 0..<3 {
+                let again = try await Self.post(
+                    client, "/sign-in", cookie: cookie, form: [("_csrf", token), ("email", "camille@lyon.example")])
+                #expect(again.status == .seeOther && again.headers[.location] == unknown.headers[.location])
+            }
+            #expect(try await mailedLinks().count == invited + 3)
+
+            // Not an address: said next to the field, nothing noted.
+            let typo = try await Self.post(
+                client, "/sign-in", cookie: cookie, form: [("_csrf", token), ("email", "camille.lyon.example")])
+            #expect(typo.status == .unprocessableContent && typo.body.contains("Saisissez une adresse électronique"))
+
+            // A client gets 10 requests in 15 minutes (5 so far); then it is told when to come back.
+            for index in 0..<5 {
+                let other = try await Self.post(
+                    client, "/sign-in", cookie: cookie, form: [("_csrf", token), ("email", "x\(index)@example.org")])
+                #expect(other.status == .seeOther)
+            }
+            let limited = try await Self.post(
+                client, "/sign-in", cookie: cookie + "; cfund_lang=en",
+                form: [("_csrf", token), ("email", "camille@lyon.example")])
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 800)
+            #expect(
+                limited.body.contains("Too many links were asked for from your connection. Try again in 15 minute(s)"))
+            #expect(try await mailedLinks().count == invited + 3)
         }
     }
 

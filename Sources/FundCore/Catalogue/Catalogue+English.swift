@@ -84,11 +84,20 @@ extension Catalogue {
         "web_back_home": "Back to the home page",
         // Signing in.
         "web_sign_in_title": "Sign in",
-        "web_sign_in_lead": "To apply, open the sign-in link the Fund's team sent you.",
-        "web_sign_in_help":
-            "Each link works once and for 7 days. If it no longer works, ask the Fund's team for a new one.",
+        "web_sign_in_lead":
+            "You sign in with a link received by email: the one in the Fund team's invitation, or a new one asked for below.",
+        "web_sign_in_help": "Each link works once and for 7 days. No password to remember.",
+        "web_sign_in_email_label": "Your email address",
+        "web_sign_in_email_hint":
+            "The one the Fund's team invited you at. We send a sign-in link there if it is known.",
+        "web_sign_in_send": "Email me a sign-in link",
+        "web_link_requested":
+            "If this address is known to the Fund, a sign-in link has just been sent to it. Nothing within a few minutes? Check the address and your spam folder, then write to the Fund's team.",
+        "web_email_invalid": "Enter a whole email address, such as camille.martin@example.org.",
+        "web_too_many":
+            "Too many links were asked for from your connection. Try again in {minutes} minute(s); the links already sent still work.",
         "web_link_invalid":
-            "This sign-in link does not work: it was used already, it expired or it was revoked. Ask the Fund's team for a new one.",
+            "This sign-in link does not work: it was used already, it expired or it was revoked. Ask for a new one below.",
         "web_signed_out": "You are signed out.",
         // Home.
         "web_home_title": "Calls for projects",

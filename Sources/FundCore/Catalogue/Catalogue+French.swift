@@ -86,11 +86,21 @@ extension Catalogue {
         "web_back_home": "Revenir à l'accueil",
         // Connexion.
         "web_sign_in_title": "Connexion",
-        "web_sign_in_lead": "Pour déposer un dossier, ouvrez le lien de connexion que l'équipe du Fonds vous a envoyé.",
+        "web_sign_in_lead":
+            "On se connecte avec un lien reçu par courriel : celui de l'invitation de l'équipe du Fonds, ou un nouveau, demandé ci-dessous.",
         "web_sign_in_help":
-            "Chaque lien sert une fois et reste valable 7 jours. S'il ne fonctionne plus, demandez-en un nouveau à l'équipe du Fonds.",
+            "Chaque lien sert une fois et reste valable 7 jours. Aucun mot de passe à retenir.",
+        "web_sign_in_email_label": "Votre adresse électronique",
+        "web_sign_in_email_hint":
+            "Celle à laquelle l'équipe du Fonds vous a invité. Nous y envoyons un lien de connexion si elle est connue.",
+        "web_sign_in_send": "Recevoir un lien de connexion",
+        "web_link_requested":
+            "Si cette adresse est connue du Fonds, un lien de connexion vient d'y être envoyé. Rien reçu d'ici quelques minutes ? Vérifiez l'adresse et le dossier des indésirables, puis écrivez à l'équipe du Fonds.",
+        "web_email_invalid": "Saisissez une adresse électronique complète, par exemple camille.martin@exemple.fr.",
+        "web_too_many":
+            "Trop de liens ont été demandés depuis votre connexion. Réessayez dans {minutes} minute(s) ; les liens déjà envoyés restent valables.",
         "web_link_invalid":
-            "Ce lien de connexion ne fonctionne pas : il a déjà servi, il a expiré ou il a été révoqué. Demandez-en un nouveau à l'équipe du Fonds.",
+            "Ce lien de connexion ne fonctionne pas : il a déjà servi, il a expiré ou il a été révoqué. Demandez-en un nouveau ci-dessous.",
         "web_signed_out": "Vous êtes déconnecté.",
         // Accueil.
         "web_home_title": "Appels à projets",

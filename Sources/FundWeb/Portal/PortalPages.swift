@@ -5,14 +5,22 @@ import FundCore
 /// every word from the catalogue of the reader's language, every amount and moment written the
 /// way that language writes them.
 public enum PortalPage {
-    /// The page for someone not signed in, or whose link did not work.
+    /// The page for someone not signed in, or whose link did not work, with the form that mails a
+    /// new link; `formToken` stands in for a session's CSRF token (no one is signed in yet).
     public struct SignIn: Sendable {
         let chrome: Chrome
         let problem: String?
+        let formToken: String
+        let email: String
+        let emailError: String?
 
-        public init(chrome: Chrome, problem: String?) {
+        public init(chrome: Chrome, problem: String?, formToken: String, email: String = "", emailError: String? = nil)
+        {
             self.chrome = chrome
             self.problem = problem
+            self.formToken = formToken
+            self.email = email
+            self.emailError = emailError
         }
     }
 
