@@ -30,6 +30,7 @@ struct PortalController {
         routes.get("applications", use: applications)
         routes.get("applications/:id", use: application)
         routes.get("applications/:id/receipt", use: receipt)
+        routes.get("applications/:id/letters/:letterId", use: letter)
         routes.post("applications/:id/amend", use: amend)
         routes.get("applications/:id/withdraw", use: confirmWithdrawal)
         routes.post("applications/:id/withdraw", use: withdraw)
@@ -245,14 +246,41 @@ struct PortalController {
         try await page(request, context) { visit, contact in
             let submission = try await ownSubmission(context, contact)
             let call = try await calls.call(submission.callId, database: database)
-            let html = try await templates.templates().render(
+            let loaded = try await templates.templates()
+            let letters = try await letterWriter(loaded).letterLines(
+                try await Outbox(database).letters(submissionId: submission.id), wording: visit.wording,
+                zone: call.zone)
+            let html = try loaded.render(
                 PortalPage.Application(
                     chrome: visit.chrome(title: submission.content.title, notice: visit.notice(request)),
                     submission: submission, call: call,
                     history: try await SubmissionRepository(database).history(submission.id),
-                    open: try await CallRepository(database).takesChanges(call.id), wording: visit.wording))
+                    open: try await CallRepository(database).takesChanges(call.id), letters: letters,
+                    wording: visit.wording))
             return visit.page(html)
         }
+    }
+
+    /// A decision letter of the organisation's, to read and print; another's is not found.
+    @Sendable func letter(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit, contact in
+            let submission = try await ownSubmission(context, contact)
+            let call = try await calls.call(submission.callId, database: database)
+            guard let letterId = context.parameters.get("letterId", as: Int64.self),
+                let entry = try await Outbox(database).letters(submissionId: submission.id).first(where: {
+                    $0.id == letterId
+                })
+            else { throw FundError.notFound(kind: "letter", reference: context.parameters.get("letterId") ?? "") }
+            let loaded = try await templates.templates()
+            let page = try await letterWriter(loaded).letter(
+                entry, about: submission, chrome: visit.chrome("web_letter"), wording: visit.wording, zone: call.zone)
+            return visit.page(try loaded.render(page))
+        }
+    }
+
+    /// Letters are the outbox's messages written for the page; they carry no link to follow.
+    private func letterWriter(_ templates: WebTemplates) -> MailRenderer {
+        MailRenderer(templates: templates, database: database, publicURL: "")
     }
 
     @Sendable func receipt(request: Request, context: AppRequestContext) async throws -> Response {

@@ -219,6 +219,19 @@ public struct Outbox: Sendable {
         ).map(Self.entry)
     }
 
+    /// The decision letters about a submission, oldest first: one per decision or grant event
+    /// (a contact changed by an amendment does not make the same letter twice).
+    public func letters(submissionId: Int64) async throws -> [OutboxEntry] {
+        try await database.query(
+            """
+            SELECT DISTINCT ON (event) \(unescaped: Self.columns) FROM mail_outbox
+            WHERE (template LIKE 'decision.%' OR template LIKE 'grant.%')
+              AND (data->>'submission')::bigint = \(submissionId)
+            ORDER BY event, id
+            """
+        ).map(Self.entry).sorted { $0.id < $1.id }
+    }
+
     public func find(_ id: Int64) async throws -> OutboxEntry {
         guard
             let entry = try await database.query("SELECT \(unescaped: Self.columns) FROM mail_outbox WHERE id = \(id)")

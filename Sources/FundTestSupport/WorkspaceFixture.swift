@@ -13,6 +13,9 @@ public struct WorkspaceFixture: Sendable {
     public let decidedCallId: Int64
     public let lyonSubmission: Int64
     public let niceSubmission: Int64
+    /// Lyon's and Côte d'Azur's funded submissions in "Tremplin 2024".
+    public let lyonFunded: Int64
+    public let niceFunded: Int64
     public let aliceId: Int64
     /// Alice's only assignment (Côte d'Azur's submission).
     public let aliceAssignment: Int64
@@ -111,7 +114,7 @@ public struct WorkspaceFixture: Sendable {
         let contacts = ContactRepository(database)
         return WorkspaceFixture(
             callId: inReview.id, decidedCallId: decided.id, lyonSubmission: submissions[0],
-            niceSubmission: submissions[1], aliceId: alice,
+            niceSubmission: submissions[1], lyonFunded: submissions[2], niceFunded: submissions[3], aliceId: alice,
             aliceAssignment: try await assignment(alice, submissions[1]),
             brunoOnLyon: try await assignment(bruno, submissions[0]),
             brunoOnNice: try await assignment(bruno, submissions[1]), lyonFile: file.id,

@@ -135,12 +135,24 @@ def finance(driver):
     check(driver, "admin-call-en")
 
 
+def applicant(driver):
+    """Lyon's applicant reads the decision letter of its funded project."""
+    driver.get(os.environ["APPLICANT_LINK"])
+    driver.get("%s/applications/%s?lang=fr" % (BASE, os.environ["FUNDED"]))
+    expect_text(driver, "Courriers du Fonds", "the funded application")
+    check(driver, "application-decided")
+    follow(driver, "Décision : « Lyon Founders Week » est financé")
+    expect_text(driver, "Somme accordée", "the decision letter")
+    check(driver, "letter")
+
+
 def main():
     driver = browser()
     try:
         reviewer(driver)
         programme(driver)
         finance(driver)
+        applicant(driver)
         print("passed: %d pages checked" % len(checked_pages), flush=True)
     finally:
         driver.quit()

@@ -23,6 +23,8 @@ struct WorkspaceBrowserTests {
         environment["FINANCE_LINK"] = fixture.financeLink
         environment["CALL"] = String(fixture.callId)
         environment["DECIDED"] = String(fixture.decidedCallId)
+        environment["APPLICANT_LINK"] = fixture.applicantLink
+        environment["FUNDED"] = String(fixture.lyonFunded)
         let settings = environment
         let run = try await offThePool {
             try ProcessRunner.run(

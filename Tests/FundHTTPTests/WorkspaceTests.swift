@@ -278,6 +278,37 @@ struct WorkspaceTests {
         }
     }
 
+    @Test func anApplicantReadsAndPrintsTheirDecisionLettersAndNoOneElses() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let (lyon, nice) = (fixture.lyonFunded, fixture.niceFunded)
+            let (cookie, _) = try await Self.signIn(client, fixture.applicantLink)
+            let application = try await Self.get(client, "/applications/\(lyon)", cookie)
+            #expect(application.body.contains("Courriers du Fonds"))
+            let letters = try await Outbox(database).letters(submissionId: lyon)
+            #expect(letters.map(\.template) == ["decision.funded"])
+            let letterId = try #require(letters.first?.id)
+            #expect(application.body.contains("href=\"/applications/\(lyon)/letters/\(letterId)\""))
+
+            let letter = try await Self.get(client, "/applications/\(lyon)/letters/\(letterId)", cookie)
+            #expect(letter.status == .ok)
+            #expect(letter.body.contains("Décision : « Lyon Founders Week » est financé"), "\(letter.body)")
+            #expect(letter.body.contains("Somme accordée</dt><dd>40"))
+            #expect(letter.body.contains("camille@lyon.example") && letter.body.contains("imprimez cette page"))
+            let english = try await Self.get(client, "/applications/\(lyon)/letters/\(letterId)?lang=en", cookie)
+            #expect(english.body.contains("Decision: \u{201C}Lyon Founders Week\u{201D} is funded"))
+
+            // Another organisation's letter, or a letter under another application, is not found.
+            let theirs = try #require(try await Outbox(database).letters(submissionId: nice).first?.id)
+            #expect(try await Self.get(client, "/applications/\(nice)/letters/\(theirs)", cookie).status == .notFound)
+            #expect(try await Self.get(client, "/applications/\(lyon)/letters/\(theirs)", cookie).status == .notFound)
+            #expect(try await Self.get(client, "/applications/\(lyon)/letters/abc", cookie).status == .notFound)
+            // A reviewer's session reaches no applicant's page.
+            let (reviewer, _) = try await Self.signIn(client, fixture.brunoLink)
+            #expect(
+                try await Self.get(client, "/applications/\(lyon)/letters/\(letterId)", reviewer).status == .notFound)
+        }
+    }
+
     @Test func theReportsAreTheFilesTheCLIWrites() async throws {
         try await Self.withWorkspace { database, fixture, client in
             let (finance, _) = try await Self.signIn(client, fixture.financeLink)

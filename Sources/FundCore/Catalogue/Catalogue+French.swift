@@ -239,6 +239,10 @@ extension Catalogue {
         "mail_fact_receipt": "Empreinte du récépissé (SHA-256)",
         "mail_receipt_link": "Voir et imprimer le récépissé",
         "web_receipt": "Récépissé de dépôt",
+        "web_letters": "Courriers du Fonds",
+        "web_letter": "Courrier",
+        "web_letter_print":
+            "Pour le garder sur papier, imprimez cette page depuis votre navigateur : elle tient sur une feuille A4.",
         "web_amend": "Modifier le dossier",
         "web_withdraw": "Retirer le dossier",
         "web_closed_note": "L'appel est clos : le dossier ne peut plus être modifié ni retiré.",

@@ -59,6 +59,13 @@ public struct MailRenderer: Sendable {
     }
 
     public func render(_ entry: OutboxEntry) async throws -> RenderedMail {
+        let parts = try await parts(entry)
+        return RenderedMail(
+            subject: parts.subject, text: Self.text(parts), html: try templates.render(parts, template: "mail/message"))
+    }
+
+    /// What a message says, before it is written as text or HTML (a letter's page shows it too).
+    func parts(_ entry: OutboxEntry) async throws -> Parts {
         let parts: Parts
         switch entry.template {
         case "submission.received", "submission.amended", "submission.withdrawn":
@@ -82,8 +89,7 @@ public struct MailRenderer: Sendable {
         default:
             throw FundError.notFound(kind: "mail template", reference: entry.template)
         }
-        return RenderedMail(
-            subject: parts.subject, text: Self.text(parts), html: try templates.render(parts, template: "mail/message"))
+        return parts
     }
 
     static func text(_ parts: Parts) -> String {

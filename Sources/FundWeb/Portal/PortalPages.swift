@@ -317,12 +317,14 @@ public enum PortalPage {
         let summary: String
         let files: [FileLine]
         let versions: [VersionLine]
+        let letters: [LetterLine]
 
         /// - Parameter open: whether the call still takes changes (by the database clock).
         public init(
             chrome: Chrome, submission: Submission, call: Call, history: [SubmissionVersion], open: Bool,
-            wording: Wording
+            letters: [LetterLine] = [], wording: Wording
         ) {
+            self.letters = letters
             let content = submission.content
             self.chrome = chrome
             id = submission.id
