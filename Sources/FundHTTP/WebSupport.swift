@@ -215,7 +215,13 @@ struct WebGate: Sendable {
         if let cookie = request.cookies[WebVisit.sessionCookie]?.value, !cookie.isEmpty {
             session = try? await SessionRepository(database).authenticate(cookie)
         }
-        return WebVisit(request, session: session)
+        let visit = WebVisit(request, session: session)
+        // The language switch also sets the language of the person's mail; a failure here costs
+        // only that, never the page.
+        if let session, request.uri.queryParameters.get("lang") != nil {
+            try? await SessionRepository(database).remember(visit.language, for: session)
+        }
+        return visit
     }
 
     /// The sign-in page, with its form's token (a cookie the browser keeps for the session's

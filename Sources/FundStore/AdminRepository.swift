@@ -22,14 +22,18 @@ public struct AdminRepository: Sendable {
 
     /// Adds an admin (or finds them by email, with the role given now, lifting a revocation) and
     /// returns a sign-in link's secret, valid 7 days and once.
-    public func invite(name: String?, email: String, role: AdminRole) async throws -> (admin: Admin, secret: String) {
+    public func invite(name: String?, email: String, role: AdminRole, language: Language? = nil) async throws -> (
+        admin: Admin, secret: String
+    ) {
         let (name, email) = try ContactRepository.person(name: name, email: email)
         return try await database.transaction { transaction in
             let rows = try await transaction.query(
                 """
-                INSERT INTO admins AS a (name, email, role) VALUES (\(name ?? email), \(email), \(role.rawValue))
+                INSERT INTO admins AS a (name, email, role, language)
+                VALUES (\(name ?? email), \(email), \(role.rawValue), coalesce(\(language?.rawValue), 'fr'))
                 ON CONFLICT ((lower(email))) DO UPDATE
-                    SET name = coalesce(\(name), a.name), role = excluded.role, revoked_at = NULL
+                    SET name = coalesce(\(name), a.name), role = excluded.role, revoked_at = NULL,
+                        language = coalesce(\(language?.rawValue), a.language)
                 RETURNING \(unescaped: Self.columns)
                 """)
             guard let row = rows.first else { throw FundError.database("The admin was not stored; try again.") }

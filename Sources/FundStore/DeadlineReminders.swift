@@ -50,14 +50,15 @@ public struct DeadlineReminders: Sendable {
         }
         let reviewers = try await database.query(
             """
-            INSERT INTO mail_outbox (event, template, data, recipient, recipient_name)
+            INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
             SELECT 'reviews-due:' || a.call_id || ':' || v.id, 'reminder.reviews',
-                   jsonb_build_object('call', a.call_id, 'reviewer', v.id, 'count', count(*)), v.email, v.name
+                   jsonb_build_object('call', a.call_id, 'reviewer', v.id, 'count', count(*)), v.email, v.name,
+                   v.language
             FROM assignments a JOIN reviews r ON r.assignment_id = a.id JOIN reviewers v ON v.id = a.reviewer_id
                  JOIN calls c ON c.id = a.call_id
             WHERE c.status = 'reviewing' AND NOT r.final AND c.reviews_due_at > \(now)
               AND c.reviews_due_at <= \(now) + interval '2 days'
-            GROUP BY a.call_id, v.id, v.email, v.name
+            GROUP BY a.call_id, v.id, v.email, v.name, v.language
             ON CONFLICT (event, recipient) DO NOTHING
             RETURNING id
             """)

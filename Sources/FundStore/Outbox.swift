@@ -137,6 +137,9 @@ public struct Outbox: Sendable {
 
     enum DeliveryOutcome: Sendable { case sent, deferred, failed }
 
+    /// What a sent sign-in message keeps in place of its link.
+    static let linkRemoved = "[link-removed-once-sent]"
+
     private static func deliver(
         _ entry: OutboxEntry, from: Mailbox, transport: any MailTransport, backoff: Duration,
         render: @Sendable (OutboxEntry) async throws -> RenderedMail, in transaction: Transaction
@@ -169,9 +172,15 @@ public struct Outbox: Sendable {
             guard try await Deadline.run(within: .seconds(60), { try await transport.send(message) }) != nil else {
                 throw MailDeliveryError.temporary("the SMTP server did not answer within 60 seconds")
             }
+            // A sign-in link's secret leaves the database with the message: the copy kept says it was there.
             try await transaction.query(
                 """
-                UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+                UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL,
+                    text_body = CASE WHEN data ? 'link' THEN replace(text_body, data->>'link', \(Self.linkRemoved))
+                                     ELSE text_body END,
+                    html_body = CASE WHEN data ? 'link' THEN replace(html_body, data->>'link', \(Self.linkRemoved))
+                                     ELSE html_body END,
+                    data = data - 'link'
                 WHERE id = \(entry.id)
                 """)
             return .sent

@@ -203,6 +203,8 @@ public enum RefusalCatalogue {
         "contacts_name_text": text(.reviewerName),
         "contacts_email_text": invalid("email", "must be an email address of at most 254 characters"),
         "contacts_language_check": invalid("language", "use fr or en"),
+        "reviewers_language_check": invalid("language", "use fr or en"),
+        "admins_language_check": invalid("language", "use fr or en"),
         "contacts_organisation_id_fkey": reference("organisation", "org"),
         "sign_in_links_pkey": exists("sign-in link"),
         "sign_in_links_token_key": conflicting("link", "that link exists already; invite again"),

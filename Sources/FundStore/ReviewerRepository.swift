@@ -20,7 +20,8 @@ public struct ReviewerRepository: Sendable {
     }
 
     @discardableResult
-    public func add(name: String, email: String, affiliationId: Int64?) async throws -> Int64 {
+    public func add(name: String, email: String, affiliationId: Int64?, language: Language = .fr) async throws -> Int64
+    {
         var issues: [FieldIssue] = []
         let name = TextRule.reviewerName.check(name, into: &issues)
         let email = TextRule.reviewerEmail.check(email, into: &issues)
@@ -30,7 +31,8 @@ public struct ReviewerRepository: Sendable {
         guard issues.isEmpty else { throw FundError.validation(issues) }
         let rows = try await database.query(
             """
-            INSERT INTO reviewers (name, email, affiliation_id) VALUES (\(name), \(email), \(affiliationId))
+            INSERT INTO reviewers (name, email, affiliation_id, language)
+            VALUES (\(name), \(email), \(affiliationId), \(language.rawValue))
             ON CONFLICT ((lower(email))) DO NOTHING RETURNING id
             """)
         guard let id = try rows.first?.decode(Int64.self) else {

@@ -83,8 +83,8 @@ public struct SessionRepository: Sendable {
                 RETURNING id
             ), holder AS (
                 SELECT email, name, language FROM contacts WHERE id = \(contact)
-                UNION ALL SELECT email, name, 'fr' FROM reviewers WHERE id = \(reviewer)
-                UNION ALL SELECT email, name, 'fr' FROM admins WHERE id = \(admin)
+                UNION ALL SELECT email, name, language FROM reviewers WHERE id = \(reviewer)
+                UNION ALL SELECT email, name, language FROM admins WHERE id = \(admin)
             )
             INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
             SELECT 'sign-in:' || link.id, 'sign-in', jsonb_build_object('link', \(secret)), holder.email, holder.name,
@@ -117,6 +117,20 @@ public struct SessionRepository: Sendable {
             }
             return issued
         }
+    }
+
+    /// The language the session's holder chose on the site becomes the one of their mail.
+    public func remember(_ language: Language, for session: WebSession) async throws {
+        let table: String
+        let id: Int64
+        switch session.holder {
+        case .contact(let contact, _): (table, id) = ("contacts", contact.id)
+        case .reviewer(let reviewer, _, _): (table, id) = ("reviewers", reviewer)
+        case .admin(let admin, _, _, _): (table, id) = ("admins", admin)
+        }
+        try await database.query(
+            "UPDATE \(unescaped: table) SET language = \(language.rawValue) WHERE id = \(id) AND language <> \(language.rawValue)"
+        )
     }
 
     /// Uses a sign-in link (once, within its validity, for a holder not revoked) and opens a

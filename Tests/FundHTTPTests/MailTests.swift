@@ -165,6 +165,15 @@ struct MailTests {
             let delivered = try #require(sink.received.first { $0.to == ["camille@lyon.example"] })
             #expect(Self.text(delivered.data) == fr.text)
             #expect(delivered.data.contains("Subject: =?UTF-8?B?"))
+
+            // Kim's sign-in link went out, and the database no longer holds it.
+            #expect(
+                sink.received.contains { $0.to == ["kim@nice.example"] && Self.text($0.data).contains("/sign-in/cfl_") }
+            )
+            let signIn = try #require(try await Outbox(database).list(template: "sign-in").first)
+            #expect(signIn.status == .sent && signIn.texts["link"] == nil)
+            #expect(signIn.rendered?.text.contains("/sign-in/[link-removed-once-sent]") == true)
+            #expect(signIn.rendered?.html.contains("cfl_") == false && signIn.rendered?.text.contains("cfl_") == false)
             await sink.close()
         }
     }
@@ -186,7 +195,12 @@ struct MailTests {
             let links = try await Outbox(database).list().filter { $0.template == "sign-in" }
             #expect(links.count == 5)
             let alice = try #require(links.first { $0.recipient.address == "alice@example.org" }?.rendered)
-            #expect(alice.text.contains("https://cfund.example" + fixture.aliceLink))
+            #expect(
+                sink.received.contains {
+                    $0.to == ["alice@example.org"]
+                        && Self.text($0.data).contains("https://cfund.example" + fixture.aliceLink)
+                })
+            #expect(alice.text.contains("https://cfund.example/sign-in/[link-removed-once-sent]"))
             #expect(alice.subject == "Votre lien de connexion au Fonds Communautés French Tech")
             let assigned = try await Outbox(database).list().filter { $0.template == "review.assigned" }
             #expect(assigned.count == 6)

@@ -4,6 +4,7 @@ import FundHTTP
 import FundReports
 import FundStore
 import FundTestSupport
+import FundWeb
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -306,6 +307,48 @@ struct WorkspaceTests {
             let (reviewer, _) = try await Self.signIn(client, fixture.brunoLink)
             #expect(
                 try await Self.get(client, "/applications/\(lyon)/letters/\(letterId)", reviewer).status == .notFound)
+        }
+    }
+
+    @Test func everyonesMailIsInTheLanguageTheyChose() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            func language(_ table: String, _ email: String) async throws -> String? {
+                try await database.query(
+                    "SELECT language FROM \(unescaped: table) WHERE email = \(email)"
+                ).decode(String.self).first
+            }
+            #expect(try await language("reviewers", "bruno@example.org") == "fr")
+            // The site's language switch becomes the language of their mail, for every kind of person.
+            let (bruno, _) = try await Self.signIn(client, fixture.brunoLink)
+            #expect(try await Self.get(client, "/review?lang=en", bruno).status == .ok)
+            #expect(try await language("reviewers", "bruno@example.org") == "en")
+            let (programme, _) = try await Self.signIn(client, fixture.programmeLink)
+            _ = try await Self.get(client, "/admin?lang=en", programme)
+            #expect(try await language("admins", "camille@fund.example") == "en")
+            let (applicant, _) = try await Self.signIn(client, fixture.applicantLink)
+            _ = try await Self.get(client, "/?lang=en", applicant)
+            _ = try await Self.get(client, "/?lang=fr", applicant)
+            #expect(try await language("contacts", "lea@lyon.example") == "fr")
+
+            // Bruno's next link comes in English; so does an assignment to a reviewer added in English.
+            let brunoId = try #require(
+                try await database.query("SELECT id FROM reviewers WHERE email = 'bruno@example.org'").decode(
+                    Int64.self
+                )
+                .first)
+            _ = try await ReviewerRepository(database).invite(reviewerId: brunoId)
+            let link = try #require(try await Outbox(database).list(to: "bruno@example.org", template: "sign-in").first)
+            #expect(link.language == .en)
+            let eve = try await ReviewerRepository(database).add(
+                name: "Eve Moreau", email: "eve@example.org", affiliationId: nil, language: .en)
+            try await database.query(
+                "INSERT INTO assignments (call_id, submission_id, reviewer_id) VALUES (\(fixture.callId), \(fixture.lyonSubmission), \(eve))"
+            )
+            let assigned = try #require(try await Outbox(database).list(to: "eve@example.org").first)
+            #expect(assigned.template == "review.assigned" && assigned.language == .en)
+            let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: "")
+            #expect(try await renderer.render(assigned).subject.hasPrefix("Applications to review"))
+            #expect(try await renderer.render(link).subject == "Your sign-in link to the French Tech Community Fund")
         }
     }
 

@@ -24,14 +24,20 @@ struct AdminCommand: AsyncParsableCommand {
         @Option(help: "The person's email address.") var email: String
         @Option(help: "The person's name (default: the address).") var name: String?
         @Option(help: "programme or finance.") var role: String
+        @Option(help: "The language of their mail: fr or en (default: as before, French for someone new).")
+        var language: String?
 
         func run() async throws {
             guard let chosen = AdminRole(rawValue: role) else {
                 throw ValidationError("--role: use programme or finance.")
             }
+            let speaking = try language.map {
+                guard let language = Language(rawValue: $0) else { throw ValidationError("--language: use fr or en.") }
+                return language
+            }
             let (email, name) = (email, name)
             let (admin, secret) = try await database.withDatabase { database in
-                try await AdminRepository(database).invite(name: name, email: email, role: chosen)
+                try await AdminRepository(database).invite(name: name, email: email, role: chosen, language: speaking)
             }
             print("Invited \(admin.name) <\(admin.email)> (\(admin.role.rawValue)). Their sign-in link (once, 7 days):")
             print(PortalLinks.signIn(secret))

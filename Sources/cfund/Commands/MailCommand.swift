@@ -137,7 +137,7 @@ struct MailCommand: AsyncParsableCommand {
                 kind has one), written anew in the language asked; nothing is sent or changed. Templates: \
                 submission.received, submission.amended, submission.withdrawn, decision.funded, \
                 decision.partially_funded, decision.reserve, decision.rejected, grant.promoted, grant.declined, \
-                reminder.deadline, review.assigned, review.reopened, sign-in.
+                reminder.deadline, reminder.reviews, review.assigned, review.reopened, sign-in.
                 """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The template, e.g. decision.rejected.") var template: String

@@ -18,15 +18,18 @@ struct ReviewerCommand: AsyncParsableCommand {
         @Option(help: "Full name.") var name: String
         @Option(help: "Email address (unique).") var email: String
         @Option(help: "Organisation id or name the reviewer belongs to.") var affiliation: String?
+        @Option(help: "The language of their mail: fr or en (then the one they choose on the site).")
+        var language = "fr"
 
         func run() async throws {
+            guard let chosen = Language(rawValue: language) else { throw ValidationError("--language: use fr or en.") }
             let (name, email, affiliation) = (name, email, affiliation)
             let id = try await database.withDatabase { database in
                 let organisation = try await affiliation.asyncMap {
                     try await OrganisationRepository(database).find($0)
                 }
                 return try await ReviewerRepository(database).add(
-                    name: name, email: email, affiliationId: organisation?.id)
+                    name: name, email: email, affiliationId: organisation?.id, language: chosen)
             }
             print("Added reviewer \(id): \(name) <\(email)>\(affiliation.map { ", affiliated with \($0)" } ?? "").")
         }
