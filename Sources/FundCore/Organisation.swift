@@ -50,11 +50,17 @@ public struct Organisation: Hashable, Sendable, Codable {
     public var city: String
     public var country: String
     public var labels: [LabelPeriod]
+    /// In the national registers (`RegistryIdentifier`): none for a Community abroad.
+    public var siret: String?
+    public var rna: String?
 
     public init(
-        id: Int64 = 0, name: String, kind: OrganisationKind, city: String, country: String, labels: [LabelPeriod]
+        id: Int64 = 0, name: String, kind: OrganisationKind, city: String, country: String, labels: [LabelPeriod],
+        siret: String? = nil, rna: String? = nil
     ) {
         self.id = id
+        self.siret = siret
+        self.rna = rna
         self.name = name
         self.kind = kind
         self.city = city
@@ -69,6 +75,12 @@ public struct Organisation: Hashable, Sendable, Codable {
         clean.name = TextRule.organisationName.check(name, into: &issues)
         clean.city = TextRule.city.check(city, into: &issues)
         clean.country = TextRule.country.check(country, into: &issues)
+        do { clean.siret = try siret.flatMap(RegistryIdentifier.siret) } catch {
+            if case .validation(let found) = error { issues += found }
+        }
+        do { clean.rna = try rna.flatMap(RegistryIdentifier.rna) } catch {
+            if case .validation(let found) = error { issues += found }
+        }
         return (clean, issues)
     }
 }

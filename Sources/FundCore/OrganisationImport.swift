@@ -1,9 +1,12 @@
-/// Reads the network directory file (`name,kind,city,country,label_awarded,label_expires`).
+/// Reads the network directory file (`name,kind,city,country,label_awarded,label_expires`, and
+/// optionally `siret,rna` after them).
 ///
 /// A name may appear on several lines, one per label period. Every bad line is reported with its
 /// line number; when any line is bad the result is an error and nothing should be written.
 public enum OrganisationImport {
     public static let header = ["name", "kind", "city", "country", "label_awarded", "label_expires"]
+    /// The registers' identifiers, optional columns after the others.
+    public static let identifiers = ["siret", "rna"]
 
     /// An organisation read from the file and the line on which it first appears.
     public struct Entry: Equatable, Sendable {
@@ -18,21 +21,23 @@ public enum OrganisationImport {
             throw .importRejected([RowIssue(line: 1, reason: "the file is empty; the first line must be the header")])
         }
         let header = first.fields.map { $0.trimmingWhitespace().lowercased() }
-        guard header == Self.header else {
+        guard header == Self.header || header == Self.header + Self.identifiers else {
             throw .importRejected([
-                RowIssue(line: first.line, reason: "the header must be \(Self.header.joined(separator: ","))")
+                RowIssue(
+                    line: first.line,
+                    reason: "the header must be \(Self.header.joined(separator: ",")), optionally followed by "
+                        + Self.identifiers.joined(separator: ","))
             ])
         }
+        let columns = header.count
 
         var issues: [RowIssue] = []
         var organisations: [Entry] = []
         var indexByName: [String: Int] = [:]
         for record in records.dropFirst() {
-            guard record.fields.count == Self.header.count else {
+            guard record.fields.count == columns else {
                 issues.append(
-                    RowIssue(
-                        line: record.line, reason: "expected \(Self.header.count) fields, found \(record.fields.count)")
-                )
+                    RowIssue(line: record.line, reason: "expected \(columns) fields, found \(record.fields.count)"))
                 continue
             }
             var fields = record.fields.map { TextRule.clean($0) }
@@ -47,6 +52,12 @@ public enum OrganisationImport {
             do { kind = try OrganisationKind(parsing: fields[1]) } catch {
                 reasons.append("\"\(fields[1])\" is not a kind (capital, community_fr, community_abroad)")
             }
+            var siret: String?
+            var rna: String?
+            if columns > Self.header.count {
+                do { siret = try RegistryIdentifier.siret(fields[6]) } catch { reasons.append(error.shortReason) }
+                do { rna = try RegistryIdentifier.rna(fields[7]) } catch { reasons.append(error.shortReason) }
+            }
             var label: LabelPeriod?
             do {
                 let awarded = try CalendarDay(parsing: fields[4])
@@ -57,8 +68,11 @@ public enum OrganisationImport {
             }
             if let existing = indexByName[name.lowercased()], let kind {
                 let known = organisations[existing].organisation
-                if known.kind != kind || known.city != fields[2] || known.country != fields[3] {
-                    reasons.append("\(name) appears earlier with another kind, city or country")
+                if known.kind != kind || known.city != fields[2] || known.country != fields[3]
+                    || (siret != nil && known.siret != nil && siret != known.siret)
+                    || (rna != nil && known.rna != nil && rna != known.rna)
+                {
+                    reasons.append("\(name) appears earlier with another kind, city, country, SIRET or RNA number")
                 }
             }
             guard reasons.isEmpty, let kind, let label else {
@@ -69,13 +83,16 @@ public enum OrganisationImport {
                 if !organisations[existing].organisation.labels.contains(label) {
                     organisations[existing].organisation.labels.append(label)
                 }
+                organisations[existing].organisation.siret = organisations[existing].organisation.siret ?? siret
+                organisations[existing].organisation.rna = organisations[existing].organisation.rna ?? rna
             } else {
                 indexByName[name.lowercased()] = organisations.count
                 organisations.append(
                     Entry(
                         line: record.line,
                         organisation: Organisation(
-                            name: name, kind: kind, city: fields[2], country: fields[3], labels: [label])))
+                            name: name, kind: kind, city: fields[2], country: fields[3], labels: [label],
+                            siret: siret, rna: rna)))
             }
         }
         if !issues.isEmpty { throw .importRejected(issues) }

@@ -28,8 +28,9 @@ public struct OrganisationRepository: Sendable {
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO organisations (name, kind, city, country)
-                VALUES (\(name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
+                INSERT INTO organisations (name, kind, city, country, siret, rna)
+                VALUES (\(name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country),
+                        \(organisation.siret), \(organisation.rna))
                 ON CONFLICT ((lower(name))) DO NOTHING
                 RETURNING id
                 """)
@@ -56,8 +57,9 @@ public struct OrganisationRepository: Sendable {
                 let organisation = entry.organisation
                 let inserted = try await connection.query(
                     """
-                    INSERT INTO organisations (name, kind, city, country)
-                    VALUES (\(organisation.name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country))
+                    INSERT INTO organisations (name, kind, city, country, siret, rna)
+                    VALUES (\(organisation.name), \(organisation.kind.rawValue), \(organisation.city), \(organisation.country),
+                            \(organisation.siret), \(organisation.rna))
                     ON CONFLICT ((lower(name))) DO NOTHING
                     RETURNING id
                     """
@@ -68,11 +70,17 @@ public struct OrganisationRepository: Sendable {
                     summary.organisationsCreated += 1
                 } else {
                     let stored = try await connection.query(
-                        "SELECT id, kind, city, country FROM organisations WHERE lower(name) = lower(\(organisation.name))"
-                    ).decode((Int64, String, String, String).self).first(where: { _ in true })
+                        """
+                        SELECT id, kind, city, country, siret, rna FROM organisations
+                        WHERE lower(name) = lower(\(organisation.name))
+                        """
+                    ).decode((Int64, String, String, String, String?, String?).self).first(where: { _ in true })
                     guard let stored else { continue }
+                    // Identifiers a file gives for the first time are added; different ones are a conflict.
                     if stored.1 != organisation.kind.rawValue || stored.2 != organisation.city
                         || stored.3 != organisation.country
+                        || (stored.4 != nil && organisation.siret != nil && stored.4 != organisation.siret)
+                        || (stored.5 != nil && organisation.rna != nil && stored.5 != organisation.rna)
                     {
                         issues.append(
                             RowIssue(
@@ -83,6 +91,14 @@ public struct OrganisationRepository: Sendable {
                         continue
                     }
                     id = stored.0
+                    if (stored.4 == nil && organisation.siret != nil) || (stored.5 == nil && organisation.rna != nil) {
+                        try await connection.query(
+                            """
+                            UPDATE organisations SET siret = coalesce(siret, \(organisation.siret)),
+                                rna = coalesce(rna, \(organisation.rna))
+                            WHERE id = \(id)
+                            """)
+                    }
                 }
                 for label in organisation.labels {
                     let added = try await connection.query(
@@ -135,14 +151,30 @@ public struct OrganisationRepository: Sendable {
         let id = reference.flatMap { Int64($0) } ?? -1
         let rows = try await database.query(
             """
-            SELECT o.id, o.name, o.kind, o.city, o.country, \(unescaped: Self.labelsColumn)
+            SELECT o.id, o.name, o.kind, o.city, o.country, \(unescaped: Self.labelsColumn), o.siret, o.rna
             FROM organisations o LEFT JOIN label_periods l ON l.organisation_id = o.id
             WHERE NOT \(reference != nil) OR o.id = \(id) OR lower(o.name) = lower(\(reference ?? ""))
             GROUP BY o.id ORDER BY (o.id = \(id)) DESC, o.kind, o.name
             """)
-        return try rows.decode((Int64, String, String, String, String, String).self).map {
-            try Self.organisation($0.0, $0.1, $0.2, $0.3, $0.4, $0.5)
+        return try rows.decode((Int64, String, String, String, String, String, String?, String?).self).map {
+            var organisation = try Self.organisation($0.0, $0.1, $0.2, $0.3, $0.4, $0.5)
+            (organisation.siret, organisation.rna) = ($0.6, $0.7)
+            return organisation
         }
+    }
+
+    /// Records an organisation's SIRET and RNA number (nil: leave as stored; "" clears it).
+    public func identify(_ organisationId: Int64, siret: String?, rna: String?) async throws -> Organisation {
+        let siret = try siret.map { try RegistryIdentifier.siret($0) ?? "" }
+        let rna = try rna.map { try RegistryIdentifier.rna($0) ?? "" }
+        try await database.query(
+            """
+            UPDATE organisations
+            SET siret = CASE WHEN \(siret)::text IS NULL THEN siret ELSE nullif(\(siret), '') END,
+                rna = CASE WHEN \(rna)::text IS NULL THEN rna ELSE nullif(\(rna), '') END
+            WHERE id = \(organisationId)
+            """)
+        return try await find(String(organisationId))
     }
 
     /// An organisation's label periods as one text ("awarded/expires,..."), with `l` joined as

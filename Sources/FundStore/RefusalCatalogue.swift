@@ -25,6 +25,8 @@ public struct Refusal: Sendable {
     func text(_ key: String) -> String { detail[key] ?? "?" }
     func cents(_ key: String) -> Money { Money(cents: Int64(detail[key] ?? "") ?? 0) }
     func identifier(_ key: String) -> Int64 { Int64(detail[key] ?? "") ?? 0 }
+    /// A day the schema wrote as YYYY-MM-DD, nil when it wrote none.
+    func date(_ key: String) -> String? { detail[key].flatMap { $0.count == 10 ? $0 : nil } }
 
     /// An instant the schema wrote as ISO 8601 with milliseconds.
     func instant(_ key: String) -> Date {
@@ -77,6 +79,53 @@ public enum RefusalCatalogue {
                 available: r.cents("availableCents"))
         },
         "CF060": { r in .tooManyRequests(retryAfter: Int(r.identifier("retryAfterSeconds"))) },
+        "CF070": { r in
+            .conflict([
+                FieldIssue(
+                    field: "grant",
+                    reason: "grant \(r.text("grant")) is \(r.text("status")): only an active grant is signed or paid")
+            ])
+        },
+        "CF071": { r in
+            let signed = r.date("signedOn")
+            return .conflict([
+                FieldIssue(
+                    field: "on",
+                    reason: signed.map {
+                        "the agreement of grant \(r.text("grant")) was signed on \($0): a payment is dated that day or later"
+                    }
+                        ?? "the agreement of grant \(r.text("grant")) is not signed yet; record its signature first "
+                        + "(cfund grant sign \(r.text("grant")) --on DATE --signatories ...)")
+            ])
+        },
+        "CF072": { r in
+            let (amount, paid) = (r.cents("amountCents"), r.cents("paidCents"))
+            return .conflict([
+                FieldIssue(
+                    field: "amount",
+                    reason: "grant \(r.text("grant")) is \(amount.plain) EUR and \(paid.plain) EUR is paid already: "
+                        + "at most \(amount.subtracting(paid).plain) EUR more, not \(r.cents("requestedCents").plain)")
+            ])
+        },
+        "CF073": { r in
+            .conflict([
+                FieldIssue(
+                    field: "grant",
+                    reason: "grant \(r.text("grant")) has been paid \(r.cents("paidCents").plain) EUR: it stays active "
+                        + "until that money is accounted for")
+            ])
+        },
+        "CF074": conflicting("terms", "a call's payment terms are fixed once it is decided; each grant keeps its own"),
+        "CF075": { r in
+            .conflict([
+                FieldIssue(
+                    field: "on",
+                    reason: "the agreement of grant \(r.text("grant")) is already signed, on \(r.text("signedOn"))")
+            ])
+        },
+        "CF076": invalid("on", "an agreement is signed on a day that has come, not in the future"),
+        "CF077": conflicting(
+            "payment", "payments are facts: they are not changed or deleted; record the money coming back instead"),
         "CF050": conflicting(
             "audit",
             "the audit trail is append-only: its events cannot be changed or deleted; record a correction "
@@ -260,6 +309,33 @@ public enum RefusalCatalogue {
         "sign_in_links_admin_id_fkey": reference("admin", "admin"),
         "sign_in_links_one_holder": invalid("link", "a sign-in link is for one contact, reviewer or admin"),
         "sign_in_requests_pkey": exists("sign-in request"),
+        // After the decision: identifiers, terms, agreements, payments (0017).
+        "organisations_siret_check": invalid(
+            "siret", "a SIRET is 14 digits whose check key holds; copy it from annuaire-entreprises.data.gouv.fr"),
+        "organisations_rna_check": invalid("rna", "an RNA number is W followed by 9 digits, e.g. W751234567"),
+        "organisations_siret_key": conflicting("siret", "another organisation has this SIRET"),
+        "organisations_rna_key": conflicting("rna", "another organisation has this RNA number"),
+        "call_payment_terms_pkey": exists("call's terms"),
+        "call_payment_terms_call_id_fkey": reference("call", "call"),
+        "call_payment_terms_threshold_check": invalid("agreement-above", "the threshold is an amount of zero or more"),
+        "call_payment_terms_advance_check": invalid("advance", "the advance is 0 to 100 per cent"),
+        "grants_advance_percent_check": invalid("advance", "the advance is 0 to 100 per cent"),
+        "grants_paid_not_negative": conflicting("amount", "what is paid of a grant cannot go below zero"),
+        "grants_paid_within_amount": conflicting("amount", "a grant is never paid more than its amount"),
+        "agreements_pkey": exists("agreement"),
+        "agreements_grant_key": conflicting("grant", "this grant has its agreement already"),
+        "agreements_grant_id_fkey": reference("grant", "grant"),
+        "agreements_call_id_fkey": reference("call", "call"),
+        "agreements_reference_key": conflicting("reference", "another agreement has this reference"),
+        "agreements_signatories_text": invalid("signatories", "name who signed, on one line of at most 500 characters"),
+        "agreements_signed_with_signatories": invalid("signatories", "say who signed the agreement"),
+        "payments_pkey": exists("payment"),
+        "payments_grant_id_fkey": reference("grant", "grant"),
+        "payments_call_id_fkey": reference("call", "call"),
+        "payments_amount_positive": invalid("amount", "a payment is above zero"),
+        "payments_reference_text": invalid(
+            "reference", "the bank transfer's reference, one line of at most 100 characters"),
+        "payments_reference_key": conflicting("reference", "a payment with this reference is recorded already"),
         "sessions_reviewer_id_fkey": reference("reviewer", "reviewer"),
         "sessions_admin_id_fkey": reference("admin", "admin"),
         "sessions_one_holder": invalid("session", "a session is for one contact, reviewer or admin"),

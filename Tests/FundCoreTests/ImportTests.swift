@@ -52,10 +52,35 @@ struct ImportTests {
         }
     }
 
+    @Test func identifiersMayFollowAndAreChecked() throws {
+        let entries = try OrganisationImport.parse(
+            """
+            name,kind,city,country,label_awarded,label_expires,siret,rna
+            French Tech Lyon,capital,Lyon,France,2023-04-01,,130 025 265 00013,
+            French Tech Lyon,capital,Lyon,France,2020-04-01,2023-04-01,,
+            Station F Asso,community_fr,Paris,France,2023-04-01,,,w751234567
+            """)
+        #expect(entries.map(\.organisation.siret) == ["13002526500013", nil])
+        #expect(entries.map(\.organisation.rna) == [nil, "W751234567"])
+        #expect(entries[0].organisation.labels.count == 2)
+        #expect {
+            try OrganisationImport.parse(
+                "name,kind,city,country,label_awarded,label_expires,siret,rna\nA,capital,Lyon,France,2023-04-01,,12345678900012,\n"
+            )
+        } throws: { error in
+            guard case FundError.importRejected(let issues) = error else { return false }
+            return issues.map(\.line) == [2] && issues[0].reason.contains("is not a SIRET")
+        }
+    }
+
     @Test func aWrongHeaderIsRefused() {
         #expect(
             throws: FundError.importRejected([
-                RowIssue(line: 1, reason: "the header must be name,kind,city,country,label_awarded,label_expires")
+                RowIssue(
+                    line: 1,
+                    reason:
+                        "the header must be name,kind,city,country,label_awarded,label_expires, optionally followed by siret,rna"
+                )
             ])
         ) {
             try OrganisationImport.parse("name,type\nA,capital\n")

@@ -110,7 +110,11 @@ struct AuditTrailTests {
             let written = try await database.query(
                 "SELECT action, count(*)::bigint FROM audit_events WHERE id > \(before) GROUP BY action ORDER BY action"
             ).decode((String, Int64).self)
-            #expect(written.map(\.0) == ["allocation.commit", "call.decide", "grant.create"])
+            // Grants above EUR 23,000 get their agreement with them (0017).
+            #expect(written.map(\.0) == ["agreement.create", "allocation.commit", "call.decide", "grant.create"])
+            #expect(
+                written.first { $0.0 == "agreement.create" }?.1
+                    == Int64(funded.filter { $0.awarded.cents > 2_300_000 }.count))
             #expect(written.first { $0.0 == "grant.create" }?.1 == Int64(funded.count))
             let target = try await database.count(
                 "SELECT count(*)::bigint FROM audit_events WHERE target = 'allocation:\(runId)'")

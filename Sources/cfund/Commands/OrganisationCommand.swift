@@ -8,7 +8,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "The network directory: French Tech Capitals and Communities with their label periods.",
-        subcommands: [Add.self, List.self, Import.self, Token.self, Invite.self, Contacts.self]
+        subcommands: [Add.self, List.self, Import.self, Identify.self, Token.self, Invite.self, Contacts.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -24,6 +24,9 @@ struct OrganisationCommand: AsyncParsableCommand {
             name: .customLong("label-expires"),
             help: "Day the label expires (YYYY-MM-DD); default \(LabelPeriod.defaultYears) years after the award.")
         var labelExpires: String?
+        @Option(help: "SIRET, 14 digits (spaces allowed), for the agreements and the open-data file.") var siret:
+            String?
+        @Option(help: "RNA number of an association, W and 9 digits.") var rna: String?
 
         func run() async throws {
             let parsedKind = try parseOption("kind", kind, OrganisationKind.init(parsing:))
@@ -35,7 +38,8 @@ struct OrganisationCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--label-expires: \(error.shortReason).")
             }
-            let organisation = Organisation(name: name, kind: parsedKind, city: city, country: country, labels: [label])
+            let organisation = Organisation(
+                name: name, kind: parsedKind, city: city, country: country, labels: [label], siret: siret, rna: rna)
             let id = try await database.withDatabase { database in
                 try await OrganisationRepository(database).add(organisation)
             }
@@ -57,12 +61,13 @@ struct OrganisationCommand: AsyncParsableCommand {
                 try await OrganisationRepository(database).list()
             }.filter { wanted == nil || $0.kind == wanted }
             let listing = Listing(
-                columns: ["id", "name", "kind", "city", "country", "labels"],
+                columns: ["id", "name", "kind", "city", "country", "labels", "siret", "rna"],
                 rows: organisations.map { organisation in
                     [
                         String(organisation.id), organisation.name, organisation.kind.rawValue, organisation.city,
                         organisation.country,
                         organisation.labels.map { "\($0.awarded)..\($0.expires)" }.joined(separator: " "),
+                        organisation.siret ?? "", organisation.rna ?? "",
                     ]
                 },
                 json: organisations.map { organisation in
@@ -70,6 +75,8 @@ struct OrganisationCommand: AsyncParsableCommand {
                         "id": .integer(organisation.id), "name": .string(organisation.name),
                         "kind": .string(organisation.kind.rawValue), "city": .string(organisation.city),
                         "country": .string(organisation.country),
+                        "siret": organisation.siret.map { .string($0) } ?? .null,
+                        "rna": organisation.rna.map { .string($0) } ?? .null,
                         "labels": .array(
                             organisation.labels.map {
                                 .object([
@@ -83,11 +90,35 @@ struct OrganisationCommand: AsyncParsableCommand {
         }
     }
 
+    struct Identify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an organisation's SIRET and RNA number (an empty value clears one).",
+            discussion: """
+                Agreements name the beneficiary by them, and the open-data file (cfund report opendata) needs the \
+                SIRET, or the RNA number of an association. The SIRET's check key is verified.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Organisation id or name.") var organisation: String
+        @Option(help: "SIRET, 14 digits (spaces allowed).") var siret: String?
+        @Option(help: "RNA number, W and 9 digits.") var rna: String?
+
+        func run() async throws {
+            guard siret != nil || rna != nil else { throw ValidationError("Give --siret, --rna or both.") }
+            let (reference, siret, rna) = (organisation, siret, rna)
+            let stored = try await database.withDatabase { database in
+                let repository = OrganisationRepository(database)
+                return try await repository.identify(try await repository.find(reference).id, siret: siret, rna: rna)
+            }
+            print("\(stored.name): SIRET \(stored.siret ?? "none"), RNA \(stored.rna ?? "none").")
+        }
+    }
+
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import organisations from a CSV file, all or nothing.",
             discussion: """
-                The header must be: \(OrganisationImport.header.joined(separator: ",")). An organisation may \
+                The header must be: \(OrganisationImport.header.joined(separator: ",")), optionally followed by \
+                \(OrganisationImport.identifiers.joined(separator: ",")) (SIRET, RNA number; either may be empty). An organisation may \
                 appear on several lines, one per label period; label_expires may be empty (\(LabelPeriod.defaultYears) \
                 years). Every bad line is reported with its number and nothing is written. Importing the same \
                 file twice changes nothing.
