@@ -67,6 +67,14 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
         return (try? CalendarDay(year: target, month: month, day: min(day, lastDay))) ?? self
     }
 
+    /// The day `days` after this one (before it when negative).
+    public func adding(days: Int) -> CalendarDay {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: year, month: month, day: day))!
+        return CalendarDay(calendar.date(byAdding: .day, value: days, to: start)!, in: calendar.timeZone)
+    }
+
     /// The calendar day on which `instant` falls in `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)

@@ -123,6 +123,8 @@ extension TextRule {
     public static let idempotencyKey = TextRule(field: "Idempotency-Key", length: 1...255)
     public static let reviewerName = TextRule(field: "name", length: 1...200)
     public static let reviewerEmail = TextRule(field: "email", length: 3...254)
+    public static let signatories = TextRule(field: "signatories", length: 1...500)
+    public static let paymentReference = TextRule(field: "reference", length: 1...100)
     /// Why an admin acted (a decline, a revision, a reopened review, a conflict); where a reason
     /// is required, the workflow says so in its own words.
     public static let reason = TextRule(field: "reason", length: 0...2000, multiline: true)

@@ -1,0 +1,194 @@
+import FundCore
+import FundStore
+import FundTestSupport
+import Testing
+
+/// The rules of paying grants, against the real database (Schema/0017): agreements first, never
+/// more than the grant, payments as facts, terms fixed by the decision, and two payments at once
+/// counted one after the other.
+@Suite("Agreements and payments in PostgreSQL")
+struct FinanceRepositoryTests {
+    static func day(_ text: String) throws -> CalendarDay { try CalendarDay(parsing: text) }
+
+    static func refusal(_ body: () async throws -> Void) async -> [FieldIssue] {
+        do {
+            try await body()
+            Issue.record("not refused")
+        } catch FundError.conflict(let issues), FundError.validation(let issues) {
+            return issues
+        } catch {
+            Issue.record("refused with \(error)")
+        }
+        return []
+    }
+
+    @Test func aGrantIsPaidOnlyOnceSignedAndNeverMoreThanItsAmount() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            let accounts = try await finance.accounts(callId: fixture.decidedCallId)
+            #expect(accounts.count == 2)
+            let lyon = try #require(accounts.first { $0.submissionId == fixture.lyonFunded })
+            #expect(lyon.agreementRequired && lyon.advancePercent == 50)
+            #expect(lyon.agreement?.reference == "CFUND-\(fixture.decidedCallId)-\(String(format: "%05d", lyon.id))")
+            #expect(
+                lyon.schedule.instalments.map(\.state) == [.awaiting(.signature), .awaiting(.finalReport)])
+            #expect(lyon.schedule.instalments.map(\.amount) == [Money(cents: 2_000_000), Money(cents: 2_000_000)])
+
+            // Not before the agreement is signed.
+            var issues = await Self.refusal {
+                _ = try await finance.pay(
+                    grantId: lyon.id, amount: Money(cents: 2_000_000), on: try Self.day("2024-12-16"),
+                    reference: "VIR-1")
+            }
+            #expect(issues.first?.reason.contains("is not signed yet") == true, "\(issues)")
+            // Signed on a day that has come (the database clock is at the call's deadline), once.
+            issues = await Self.refusal {
+                _ = try await finance.sign(grantId: lyon.id, on: try Self.day("2025-01-10"), signatories: "Léa Roux")
+            }
+            #expect(issues.map(\.field) == ["on"])
+            let signed = try await finance.sign(
+                grantId: lyon.id, on: try Self.day("2024-12-10"),
+                signatories: "Léa Roux (présidente), Camille Martin (Mission French Tech)")
+            #expect(signed.agreement?.signedOn == (try Self.day("2024-12-10")))
+            #expect(
+                signed.schedule.instalments.first?.state
+                    == .due(since: try Self.day("2024-12-10"), payBy: try Self.day("2025-02-08"), late: false))
+            issues = await Self.refusal {
+                _ = try await finance.sign(grantId: lyon.id, on: try Self.day("2024-12-11"), signatories: "Léa Roux")
+            }
+            #expect(issues.first?.reason.contains("already signed, on 2024-12-10") == true, "\(issues)")
+            // Not dated before the signature.
+            issues = await Self.refusal {
+                _ = try await finance.pay(
+                    grantId: lyon.id, amount: Money(cents: 100), on: try Self.day("2024-12-09"), reference: "VIR-0")
+            }
+            #expect(issues.first?.reason.contains("was signed on 2024-12-10") == true, "\(issues)")
+
+            // The advance; the same transfer again is the same payment; its reference on another is refused.
+            let advance = try await finance.pay(
+                grantId: lyon.id, amount: Money(cents: 2_000_000), on: try Self.day("2024-12-12"), reference: "VIR-1")
+            #expect(advance.recorded)
+            let again = try await finance.pay(
+                grantId: lyon.id, amount: Money(cents: 2_000_000), on: try Self.day("2024-12-12"), reference: "vir-1")
+            #expect(!again.recorded && again.payment.id == advance.payment.id)
+            // A transfer skipped by ON CONFLICT is not counted either (0018).
+            try await database.query(
+                """
+                INSERT INTO payments (grant_id, call_id, amount_cents, paid_on, reference)
+                VALUES (\(lyon.id), 0, 2000000, '2024-12-12', 'VIR-1') ON CONFLICT ((lower(reference))) DO NOTHING
+                """)
+            issues = await Self.refusal {
+                _ = try await finance.pay(
+                    grantId: lyon.id, amount: Money(cents: 1_000), on: try Self.day("2024-12-12"), reference: "VIR-1")
+            }
+            #expect(issues.map(\.field) == ["reference"])
+            let paid = try await finance.account(grantId: lyon.id)
+            #expect(paid.paid == Money(cents: 2_000_000) && paid.schedule.instalments.first?.state == .paid)
+
+            // Never more than the grant: 20,000 are left.
+            issues = await Self.refusal {
+                _ = try await finance.pay(
+                    grantId: lyon.id, amount: Money(cents: 2_000_001), on: try Self.day("2024-12-13"),
+                    reference: "VIR-2")
+            }
+            #expect(
+                issues.first?.reason == "grant \(lyon.id) is 40000.00 EUR and 20000.00 EUR is paid already: at most "
+                    + "20000.00 EUR more, not 20000.01")
+            // Plain SQL meets the same rules, and payments are facts.
+            issues = await Self.refusal {
+                try await database.query(
+                    "INSERT INTO payments (grant_id, call_id, amount_cents, paid_on, reference) VALUES (\(lyon.id), 0, 2000001, '2024-12-13', 'SQL-1')"
+                )
+            }
+            #expect(issues.map(\.field) == ["amount"])
+            issues = await Self.refusal {
+                try await database.query("UPDATE payments SET amount_cents = 1 WHERE id = \(advance.payment.id)")
+            }
+            #expect(issues.map(\.field) == ["payment"])
+            issues = await Self.refusal { try await database.query("DELETE FROM payments") }
+            #expect(issues.map(\.field) == ["payment"])
+
+            // A paid grant stays active; its call's terms are fixed since the decision.
+            issues = await Self.refusal {
+                _ = try await AllocationRepository(database).decline(grantId: lyon.id, reason: "changed our mind")
+            }
+            #expect(issues.first?.reason.contains("has been paid 20000.00 EUR") == true, "\(issues)")
+            issues = await Self.refusal {
+                try await finance.setTerms(callId: fixture.decidedCallId, PaymentTerms(advancePercent: 100))
+            }
+            #expect(issues.map(\.field) == ["terms"])
+            // The audit trail has each step.
+            let actions = try await database.query(
+                "SELECT action FROM audit_events WHERE action LIKE 'payment.%' OR action LIKE 'agreement.%' ORDER BY id"
+            ).decode(String.self)
+            #expect(actions == ["agreement.create", "agreement.create", "agreement.update", "payment.create"])
+        }
+    }
+
+    @Test func twoPaymentsAtOnceNeverPassTheGrant() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            let grant = try #require(try await finance.accounts(callId: fixture.decidedCallId).first).id
+            _ = try await finance.sign(grantId: grant, on: try Self.day("2024-12-10"), signatories: "Léa Roux")
+            // Eight transfers of 15,000 at once against 40,000: two go through, whatever the order.
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        (try? await finance.pay(
+                            grantId: grant, amount: Money(cents: 1_500_000), on: try Self.day("2024-12-11"),
+                            reference: "VIR-\(index)")) != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 2)
+            #expect(try await finance.account(grantId: grant).paid == Money(cents: 3_000_000))
+            let sum = try await database.query(
+                "SELECT sum(amount_cents)::bigint FROM payments WHERE grant_id = \(grant)"
+            )
+            .decode(Int64.self).first
+            #expect(sum == 3_000_000)
+        }
+    }
+
+    @Test func termsAreTheCallsUntilItsDecisionAndAGrantBelowTheThresholdNeedsNoAgreement() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            #expect(try await finance.terms(callId: fixture.callId) == PaymentTerms())
+            try await finance.setTerms(
+                callId: fixture.callId, PaymentTerms(agreementAbove: Money(cents: 5_000_000), advancePercent: 100))
+            #expect(try await finance.terms(callId: fixture.callId).advancePercent == 100)
+            var issues = await Self.refusal {
+                try await finance.setTerms(callId: fixture.callId, PaymentTerms(advancePercent: 101))
+            }
+            #expect(issues.map(\.field) == ["advance"])
+            // Decided under these terms: 40,000 is below the call's 50,000, one payment from the decision.
+            try await SimulatedClock(database).set(try LocalTime.instant("2025-01-20 12:00", in: LocalTime.paris))
+            let grid = try await CallRepository(database).find(id: fixture.callId).grid
+            let scores = ["impact": 4.0, "ambitions": 3.5, "feasibility": 4.0, "inclusion": 4.5]
+            for (assignment, reviewer) in try await database.query(
+                "SELECT id, reviewer_id FROM assignments WHERE call_id = \(fixture.callId)"
+            ).decode((Int64, Int64).self) {
+                try await ReviewRepository(database).save(
+                    assignmentId: assignment, reviewerId: reviewer, scores: scores, comments: [:], final: true,
+                    grid: grid, actor: "test")
+            }
+            _ = try await AllocationRepository(database).commit(
+                callId: fixture.callId,
+                parameters: AllocationParameters(budget: Money(cents: 8_000_000), policy: .skip), reason: "jury")
+            let accounts = try await finance.accounts(callId: fixture.callId)
+            #expect(accounts.count == 2 && accounts.allSatisfy { !$0.agreementRequired && $0.agreement == nil })
+            #expect(accounts.allSatisfy { $0.schedule.instalments.map(\.kind) == [.single] })
+            issues = await Self.refusal {
+                _ = try await finance.sign(grantId: accounts[0].id, on: try Self.day("2025-01-20"), signatories: "X")
+            }
+            #expect(issues.first?.reason.contains("needs no agreement") == true, "\(issues)")
+            let payment = try await finance.pay(
+                grantId: accounts[0].id, amount: accounts[0].amount, on: try Self.day("2025-01-21"), reference: "VIR-9")
+            #expect(payment.recorded)
+        }
+    }
+}
