@@ -21,13 +21,14 @@ struct DemoCLITests {
         let lines = run.text.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("Demo round of \"Financing 2024 for French Tech Capitals\"") == true)
         #expect(
-            Array(lines.dropFirst().prefix(5)) == [
+            Array(lines.dropFirst().prefix(6)) == [
                 "  Submissions: 22 received over HTTP (1 retry replayed, 1 amended, 1 withdrawn); refused: 1 ineligible, 1 late",
                 "  Ranked: 21 eligible, 16 fundable",
                 "  Funded: 13 projects, \(euros(448_500)) of \(euros(450_000)); reserve list: 2 (\(euros(70_000)) requested)",
                 "  Envelope \"Community Fund 2023-2024\": \(euros(1_500_000)); granted \(euros(448_500)); "
                     + "left \(euros(1_051_500))",
-                "  Audit chain: 467 events, intact",
+                "  After the decision: 9 agreements signed, \(euros(201_500)) of advances paid, 9 grants in the open-data file",
+                "  Audit chain: 500 events, intact",
             ])
 
         // The allocations report's totals line and the HTML page tell the same story.
@@ -47,8 +48,14 @@ struct DemoCLITests {
         #expect(!html.contains("https://") && !html.contains("http://"))
         for file in [
             "allocations-excel.csv", "allocations.json", "envelope.txt", "reviews.csv", "sheet-hugo.lefebvre.csv",
+            "subventions.csv", "subventions.json", "agreement-1.html",
         ] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+        }
+        // The demo's open-data file is valid in the national format (where frictionless is installed: always in CI).
+        if FileManager.default.isExecutableFile(atPath: OpenDataTests.frictionless) {
+            let check = try OpenDataTests.validate(folder.appendingPathComponent("subventions.csv").path)
+            #expect(check.status == 0, "\(check.text)")
         }
         // One message per submission received (22), amended or withdrawn, one to each of the 8
         // reviewers when assigned, one letter per line of the decision (21), the declined grant and

@@ -131,8 +131,8 @@ struct AllocateCommand: AsyncParsableCommand {
 struct GrantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grant",
-        abstract: "Grants of committed decisions.",
-        subcommands: [Decline.self, List.self]
+        abstract: "Grants of committed decisions: their agreements, what is paid and due.",
+        subcommands: [List.self, Show.self, Agreement.self, Sign.self, Decline.self]
     )
 
     struct Decline: AsyncParsableCommand {

@@ -8,7 +8,7 @@ struct CallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Calls for projects: draft → open → closed → reviewing → decided.",
-        subcommands: [Create.self, Open.self, Close.self, List.self, Show.self, ReviewDeadline.self]
+        subcommands: [Create.self, Open.self, Close.self, List.self, Show.self, ReviewDeadline.self, Terms.self]
     )
 
     struct Create: AsyncParsableCommand {

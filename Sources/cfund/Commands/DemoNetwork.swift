@@ -43,10 +43,21 @@ enum DemoNetwork {
 
     /// The directory file: first-wave Capitals carry their 2014 label and a 2024 renewal; the
     /// others a 2021, 2023 or 2024 label; Communities spread over 2022-2024.
+    /// Capitals and Communities in France have a SIRET (made up: 999 and a serial, with a valid
+    /// check key), every other Community in France an RNA number too; Communities abroad none.
     static var csv: String {
-        var lines = [OrganisationImport.header.joined(separator: ",")]
+        var lines = [(OrganisationImport.header + OrganisationImport.identifiers).joined(separator: ",")]
+        var serials: [String: Int] = [:]
         func add(_ name: String, _ kind: OrganisationKind, _ city: String, _ country: String, _ awarded: String) {
-            lines.append(CSV.line([name, kind.rawValue, city, country, awarded, ""]).trimmingSuffix("\r\n"))
+            var ids = ["", ""]
+            if kind != .communityAbroad {
+                let serial = serials[name] ?? serials.count + 1
+                serials[name] = serial
+                ids[0] = siret(serial)
+                if kind == .communityFrance && serial % 2 == 0 { ids[1] = "W99\(String(format: "%07d", serial))" }
+            }
+            lines.append(
+                CSV.line([name, kind.rawValue, city, country, awarded, ""] + ids).trimmingSuffix("\r\n"))
         }
         for (index, city) in firstWave.enumerated() {
             add("French Tech \(city)", .capital, city, "France", "2014-11-12")
@@ -70,6 +81,13 @@ enum DemoNetwork {
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+
+    /// A made-up SIRET: 999, the serial on 10 digits, and the Luhn check digit.
+    static func siret(_ serial: Int) -> String {
+        let body = "999" + String(format: "%010d", serial)
+        let check = (0...9).first { RegistryIdentifier.isValidSIRET(body + String($0)) } ?? 0
+        return body + String(check)
+    }
 }
 
 extension String {

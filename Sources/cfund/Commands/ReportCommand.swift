@@ -9,7 +9,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports for finance: allocations of a call, an envelope's reconciliation, reviews, a summary page.",
-        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self]
+        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self, OpenDataReport.self]
     )
 
     struct Allocations: AsyncParsableCommand {
@@ -213,5 +213,61 @@ final class StreamWriter: ReportSink, @unchecked Sendable {
     func close() {
         flush()
         if ownsHandle { try? handle.close() }
+    }
+}
+
+extension ReportCommand {
+    struct OpenDataReport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "opendata",
+            abstract: "The grants' essential data in the national open-data format (SCDL Subventions), CSV and JSON.",
+            discussion: """
+                One row per grant whose agreement is signed (the law asks for publication within three months \
+                of signing), 16 columns in the specification's order, UTF-8, comma, decimal point. The fund is \
+                named by CFUND_FUNDER_NAME and CFUND_FUNDER_SIRET; a beneficiary by its SIRET, or the RNA \
+                number of an association (cfund org identify). With --output FILE.csv the JSON goes beside it \
+                as FILE.json. Config/opendata/scdl-subventions.schema.json validates the file (frictionless).
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only the calls of this envelope (id or name).") var envelope: String?
+        @Option(help: "Only this call (id or title).") var call: String?
+        @Option(help: "Write the CSV here, and the JSON beside it.") var output: String?
+        @Option(help: "On standard output: csv or json.") var format: OutputFormat = .csv
+
+        func run() async throws {
+            guard envelope == nil || call == nil else { throw ValidationError("Give --envelope or --call, not both.") }
+            guard format != .table else { throw ValidationError("--format: use csv or json.") }
+            let funder = try Funder.fromEnvironment()
+            let (envelope, call) = (envelope, call)
+            let (rows, missing) = try await database.withDatabase { database in
+                let finance = FinanceRepository(database)
+                var accounts = try await finance.accounts(
+                    callId: try await call.asyncMap { try await CallRepository(database).find($0).id })
+                if let envelope {
+                    let envelopeId = try await EnvelopeRepository(database).find(envelope).envelope.id
+                    let calls = Set(
+                        try await CallRepository(database).list().filter { $0.envelopeId == envelopeId }.map(\.id))
+                    accounts = accounts.filter { calls.contains($0.callId) }
+                }
+                let signed = accounts.filter { $0.agreement?.signedOn != nil }
+                let rows = try OpenData.rows(
+                    accounts: signed, payments: try await finance.payments(), funder: funder)
+                return (rows, signed.filter { $0.organisation.siret == nil && $0.organisation.rna == nil })
+            }
+            for account in missing {
+                FileHandle.standardError.write(
+                    Data(
+                        ("cfund: warning: \(account.organisation.name) (grant \(account.id)) has no SIRET or RNA number; "
+                            + "record one with cfund org identify\n").utf8))
+            }
+            guard let output else {
+                print(format == .json ? OpenData.json(rows) : OpenData.csv(rows), terminator: "")
+                return
+            }
+            let json = (output.hasSuffix(".csv") ? String(output.dropLast(4)) : output) + ".json"
+            try Data(OpenData.csv(rows).utf8).write(to: URL(fileURLWithPath: output))
+            try Data(OpenData.json(rows).utf8).write(to: URL(fileURLWithPath: json))
+            print("Wrote \(rows.count) grant(s) under a signed agreement to \(output) and \(json).")
+        }
     }
 }

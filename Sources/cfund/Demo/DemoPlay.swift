@@ -4,6 +4,7 @@ import FundHTTP
 import FundMail
 import FundReports
 import FundStore
+import FundWeb
 
 /// The figures the demo ends with; deterministic, so the test suite asserts them.
 struct DemoSummary: Sendable {
@@ -24,6 +25,9 @@ struct DemoSummary: Sendable {
     var envelopeName = ""
     var envelopeTotal = Money.zero
     var envelopeGranted = Money.zero
+    var agreementsSigned = 0
+    var advancesPaid = Money.zero
+    var openDataRows = 0
     var auditEvents: Int64 = 0
     var files: [String] = []
     var serverURL = ""
@@ -50,6 +54,8 @@ struct DemoSummary: Sendable {
             (\(reserveTotal.french) requested)
               Envelope "\(envelopeName)": \(envelopeTotal.french); granted \(envelopeGranted.french); \
             left \(envelopeTotal.subtracting(envelopeGranted).french)
+              After the decision: \(agreementsSigned) agreements signed, \(advancesPaid.french) of advances paid, \
+            \(openDataRows) grants in the open-data file
               Audit chain: \(auditEvents) events, intact
               Files: \(files.map { "\(folder)/\($0)" }.joined(separator: ", "))
               Database: \(database)
@@ -136,6 +142,7 @@ struct DemoRound: Sendable {
         let ids = try await intake(client: client, call: call, summary: &summary)
         try await review(client: client, call: call, projectIds: ids, summary: &summary)
         try await decide(call: call, summary: &summary)
+        try await pay(call: call, summary: &summary)
         try await writeReports(call: call, summary: &summary)
         try await sendMail(summary: &summary)
         let audit = try await AuditTrail(database).verify()
@@ -429,6 +436,49 @@ struct DemoRound: Sendable {
         summary.reserveTotal = Money.total(reserve.map(\.requested))
     }
 
+    // MARK: - After the decision
+
+    /// Finance's first weeks: agreements signed, advances paid, one agreement still awaited.
+    private func pay(call: Call, summary: inout DemoSummary) async throws {
+        let finance = FinanceRepository(database)
+        let signing = try CalendarDay(parsing: "2025-01-10")
+        try await SimulatedClock(database).set(try LocalTime.instant("2025-01-10 17:00", in: Self.paris))
+        let accounts = try await finance.accounts(callId: call.id)
+        var (signed, paid, awaited) = (0, Money(cents: 0), 0)
+        for (index, account) in accounts.enumerated() {
+            if account.agreementRequired {
+                // The last one has not come back signed yet: `cfund payment due` shows it waiting.
+                guard index < accounts.count - 1 else {
+                    awaited += 1
+                    continue
+                }
+                _ = try await finance.sign(
+                    grantId: account.id, on: signing,
+                    signatories: "la présidence de \(account.organisation.name) ; la Mission French Tech")
+                signed += 1
+            }
+            let advance = try await finance.account(grantId: account.id).schedule.instalments[0]
+            guard case .due = advance.state else { continue }
+            _ = try await finance.pay(
+                grantId: account.id, amount: advance.amount, on: signing, reference: "VIR-2025-\(account.id)")
+            paid = Money(cents: paid.cents + advance.amount.cents)
+        }
+        summary.agreementsSigned = signed
+        summary.advancesPaid = paid
+        if let first = accounts.first(where: \.agreementRequired) {
+            let html = try await WebTemplates.load().render(
+                AgreementView(account: try await finance.account(grantId: first.id), funder: Self.funder))
+            try Data(html.utf8).write(to: folder.appendingPathComponent("agreement-\(first.id).html"))
+            summary.files.append("agreement-\(first.id).html")
+        }
+        narrator.step(
+            "Signed \(signed) agreements on \(signing) (grants above EUR 23,000; \(awaited) still awaited) and paid "
+                + "\(paid.french) of advances (50 %, within the 60 days); the balances await the final reports")
+    }
+
+    /// The fund as the demo's agreements and open-data file name it (a made-up SIRET).
+    static let funder = Funder(name: "Mission French Tech", siret: "99900000000011")
+
     // MARK: - Mail
 
     /// What the round told people, through a real SMTP conversation with a local sink, each
@@ -477,6 +527,18 @@ struct DemoRound: Sendable {
         let reviews = try file("reviews.csv")
         try await CallReports.reviews(call: call, excel: false, database: database, to: reviews)
         reviews.close()
+        // The open-data file of the grants whose agreement is signed, as the law asks the fund to publish.
+        let finance = FinanceRepository(database)
+        let openData = try OpenData.rows(
+            accounts: try await finance.accounts(callId: call.id).filter { $0.agreement?.signedOn != nil },
+            payments: try await finance.payments(callId: call.id), funder: Self.funder)
+        let csv = try file("subventions.csv")
+        csv.write(OpenData.csv(openData))
+        csv.close()
+        let json = try file("subventions.json")
+        json.write(OpenData.json(openData))
+        json.close()
+        summary.openDataRows = openData.count
         let page = try await CallReportRepository(database).page(call: call)
         try await ReportCommand.HTML.write(page, language: .fr, to: folder.appendingPathComponent("summary.html").path)
         summary.files.append("summary.html")
@@ -485,6 +547,7 @@ struct DemoRound: Sendable {
         summary.envelopeGranted = Money.total(rows.map(\.granted))
         narrator.step(
             "Wrote the allocations report (CSV, Excel-friendly CSV, JSON), the envelope report, the reviews "
-                + "export and summary.html to \(folder.lastPathComponent)/")
+                + "export, summary.html and the open-data file of the \(openData.count) signed grants "
+                + "(subventions.csv and .json, SCDL format) to \(folder.lastPathComponent)/")
     }
 }
