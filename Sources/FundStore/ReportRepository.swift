@@ -27,7 +27,12 @@ public struct EnvelopeReportRow: Sendable, Equatable {
     public let granted: Money
     public let reserveTotal: Money
     public let returned: Money
+    /// Paid to grantees so far (every payment of the call's grants).
+    public let paid: Money
+    /// The call's budget not committed to a grant.
     public var remaining: Money { budget.subtracting(granted) }
+    /// Committed and not paid yet.
+    public var toPay: Money { granted.subtracting(paid) }
 }
 
 /// Reads for finance. Exports stream: rows are handed over as PostgreSQL sends them, so
@@ -139,7 +144,7 @@ public struct ReportRepository: Sendable {
         return (Int(allocations), Int(reviews))
     }
 
-    /// Each call of an envelope: budget, granted, reserve list, money returned by declines.
+    /// Each call of an envelope: budget, granted, reserve list, money returned by declines, paid.
     public func envelope(_ envelopeId: Int64) async throws -> [EnvelopeReportRow] {
         try await database.query(
             """
@@ -147,15 +152,16 @@ public struct ReportRepository: Sendable {
                    coalesce((SELECT sum(s.requested_cents) FROM submissions s
                              WHERE s.call_id = c.id AND s.status = 'reserve'), 0)::bigint,
                    coalesce((SELECT sum(g.amount_cents) FROM grants g
-                             WHERE g.call_id = c.id AND g.status = 'declined'), 0)::bigint
+                             WHERE g.call_id = c.id AND g.status = 'declined'), 0)::bigint,
+                   coalesce((SELECT sum(p.amount_cents) FROM payments p WHERE p.call_id = c.id), 0)::bigint
             FROM calls c WHERE c.envelope_id = \(envelopeId) ORDER BY c.opens_at, c.id
             """
         ).map { row in
-            let (id, title, status, budget, granted, reserve, returned) = try row.decode(
-                (Int64, String, String, Int64, Int64, Int64, Int64).self)
+            let (id, title, status, budget, granted, reserve, returned, paid) = try row.decode(
+                (Int64, String, String, Int64, Int64, Int64, Int64, Int64).self)
             return EnvelopeReportRow(
                 callId: id, title: title, status: status, budget: Money(cents: budget), granted: Money(cents: granted),
-                reserveTotal: Money(cents: reserve), returned: Money(cents: returned))
+                reserveTotal: Money(cents: reserve), returned: Money(cents: returned), paid: Money(cents: paid))
         }
     }
 }

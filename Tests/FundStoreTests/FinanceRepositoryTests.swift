@@ -191,4 +191,65 @@ struct FinanceRepositoryTests {
             #expect(payment.recorded)
         }
     }
+
+    /// A deterministic generator, so a failing sequence can be replayed.
+    struct Steps {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func theEnvelopesLedgerReconcilesToTheCentWhateverIsSignedPaidOrRefused(seed: UInt64) async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            let envelope = try await EnvelopeRepository(database).find("Community Fund 2023-2024")
+            let grants = try await finance.accounts(callId: fixture.decidedCallId).map(\.id)
+            var steps = Steps(state: seed)
+            var accepted = 0
+            for step in 0..<40 {
+                let grant = grants[steps.next(grants.count)]
+                do {
+                    // Declines come late in the sequence, so that there is something paid to refuse.
+                    switch steps.next(step < 20 ? 5 : 6) {
+                    case 0, 5:
+                        _ = try await finance.sign(
+                            grantId: grant, on: try Self.day("2024-12-0\(1 + steps.next(9))"), signatories: "X")
+                    case 4 where step >= 20:
+                        _ = try await AllocationRepository(database).decline(grantId: grant, reason: "step \(step)")
+                    default:
+                        _ = try await finance.pay(
+                            grantId: grant, amount: Money(cents: Int64(1 + steps.next(1_500_000))),
+                            on: try Self.day("2024-12-1\(steps.next(6))"), reference: "VIR-\(seed)-\(step)")
+                    }
+                    accepted += 1
+                } catch is FundError {
+                    // Refused by a rule: the ledger must not move.
+                }
+                let rows = try await ReportRepository(database).envelope(envelope.envelope.id)
+                let left = try await EnvelopeRepository(database).find(String(envelope.envelope.id)).balance.left
+                // budget of the envelope = what its calls reserve + what no call reserves
+                #expect(Money.total(rows.map(\.budget)).cents + left.cents == envelope.balance.total.cents)
+                for row in rows {
+                    let (paid, committed) = try #require(
+                        try await database.query(
+                            """
+                            SELECT coalesce((SELECT sum(amount_cents) FROM payments WHERE call_id = \(row.callId)), 0)::bigint,
+                                   coalesce((SELECT sum(amount_cents) FROM grants
+                                             WHERE call_id = \(row.callId) AND status = 'active'), 0)::bigint
+                            """
+                        ).decode((Int64, Int64).self).first)
+                    // budget = committed + uncommitted; committed = paid + to pay; each as the rows add up.
+                    #expect(row.granted.cents + row.remaining.cents == row.budget.cents)
+                    #expect(row.paid.cents + row.toPay.cents == row.granted.cents)
+                    #expect(row.paid.cents == paid && row.granted.cents == committed)
+                    #expect(row.toPay.cents >= 0)
+                }
+            }
+            #expect(accepted > 5, "the sequence should exercise payments, not only refusals")
+        }
+    }
 }

@@ -53,7 +53,7 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "envelope",
             abstract:
-                "Each call's budget, granted, reserve list and returned money, and what is left; totals reconcile.")
+                "Each call's budget, granted, paid and to pay, reserve list and returned money; totals reconcile.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: FormatOptions
         @Argument(help: "Envelope id or name.") var envelope: String
@@ -71,21 +71,31 @@ struct ReportCommand: AsyncParsableCommand {
         static func render(summary: EnvelopeSummary, rows: [EnvelopeReportRow], format: OutputFormat) -> String {
             let granted = Money.total(rows.map(\.granted))
             let budgets = Money.total(rows.map(\.budget))
+            let paid = Money.total(rows.map(\.paid))
             let unspent = summary.balance.total.subtracting(granted)
             let listing = Listing(
-                columns: ["call", "title", "status", "budget", "granted", "remaining", "reserve list", "returned"],
+                columns: [
+                    "call", "title", "status", "budget", "granted", "remaining", "paid", "to pay", "reserve list",
+                    "returned",
+                ],
                 rows: rows.map {
                     [
                         String($0.callId), $0.title, $0.status, $0.budget.plain, $0.granted.plain, $0.remaining.plain,
-                        $0.reserveTotal.plain, $0.returned.plain,
+                        $0.paid.plain, $0.toPay.plain, $0.reserveTotal.plain, $0.returned.plain,
                     ]
-                } + [["", "total", "", budgets.plain, granted.plain, budgets.subtracting(granted).plain, "", ""]],
+                } + [
+                    [
+                        "", "total", "", budgets.plain, granted.plain, budgets.subtracting(granted).plain, paid.plain,
+                        granted.subtracting(paid).plain, "", "",
+                    ]
+                ],
                 json: rows.map {
                     [
                         "callId": .integer($0.callId), "title": .string($0.title), "status": .string($0.status),
                         "budgetCents": .integer($0.budget.cents), "grantedCents": .integer($0.granted.cents),
                         "remainingCents": .integer($0.remaining.cents),
-                        "reserveListCents": .integer($0.reserveTotal.cents),
+                        "reserveListCents": .integer($0.reserveTotal.cents), "paidCents": .integer($0.paid.cents),
+                        "toPayCents": .integer($0.toPay.cents),
                         "returnedCents": .integer($0.returned.cents),
                     ]
                 })
@@ -95,7 +105,8 @@ struct ReportCommand: AsyncParsableCommand {
                     "envelope": .string(summary.envelope.name), "totalCents": .integer(summary.balance.total.cents),
                     "reservedByCallsCents": .integer(budgets.cents), "grantedCents": .integer(granted.cents),
                     "unreservedCents": .integer(summary.balance.left.cents),
-                    "unspentCents": .integer(unspent.cents),
+                    "unspentCents": .integer(unspent.cents), "paidCents": .integer(paid.cents),
+                    "toPayCents": .integer(granted.subtracting(paid).cents),
                     "calls": .array(listing.json.map(JSONValue.object)),
                 ]).rendered + "\n"
             case .csv:
@@ -105,6 +116,7 @@ struct ReportCommand: AsyncParsableCommand {
                     + listing.render(.table)
                     + "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
                     + "not reserved by any call: \(summary.balance.left.french).\n"
+                    + "Granted \(granted.french) = paid \(paid.french) + to pay \(granted.subtracting(paid).french).\n"
             }
         }
     }
