@@ -14,7 +14,7 @@ import Prometheus
 ///   answered (`ServerLimits`).
 public func buildRouter(
     database: Database, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-    limits: ServerLimits = ServerLimits()
+    limits: ServerLimits = ServerLimits(), funder: Funder? = try? Funder.fromEnvironment()
 ) -> GuardedRouter {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -45,6 +45,8 @@ public func buildRouter(
         PortalController(database: database, calls: calls, templates: templates, gate: gate).endpoints)
     router.addRoutes(ReviewController(database: database, templates: templates, gate: gate).endpoints)
     router.addRoutes(AdminController(database: database, templates: templates, gate: gate).endpoints)
+    router.addRoutes(
+        OpenDataController(database: database, templates: templates, gate: gate, funder: funder).endpoints)
     // Last, so they see every route, and innermost, so they see the router's own 404.
     router.add(middleware: PageNotFoundMiddleware(templates: templates))
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))

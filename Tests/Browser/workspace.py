@@ -144,6 +144,10 @@ def applicant(driver):
     follow(driver, "Décision : « Lyon Founders Week » est financé")
     expect_text(driver, "Somme accordée", "the decision letter")
     check(driver, "letter")
+    # The public open-data page, as anyone reads it.
+    driver.get(BASE + "/open-data")
+    expect_text(driver, "Lyon Founders Week", "the open-data page")
+    check(driver, "open-data")
 
 
 def main():

@@ -1,4 +1,5 @@
 import Foundation
+import FundCore
 import FundStore
 import FundTestSupport
 import Testing
@@ -10,10 +11,22 @@ struct WorkspaceBrowserTests {
         .timeLimit(.minutes(3)))
     func aReviewerScoresAndRecusesAndTheTeamReadsTheCall() async throws {
         let configuration = try await TestCluster.shared.makeDatabase()
-        let server = try await ServerProcess(database: configuration)
+        let server = try await ServerProcess(
+            database: configuration, environment: ["CFUND_FUNDER_SIRET": "11000201100044"])
         let fixture = try await Database.with(
             configuration, logger: TestCluster.logger, reachableWithin: TestCluster.patience
-        ) { try await WorkspaceFixture.make($0, base: server.url("")) }
+        ) { database in
+            let fixture = try await WorkspaceFixture.make(database, base: server.url(""))
+            // One agreement signed, for the open-data page to publish.
+            let finance = FinanceRepository(database)
+            if let lyon = try await finance.accounts(callId: fixture.decidedCallId).first(where: {
+                $0.submissionId == fixture.lyonFunded
+            }) {
+                _ = try await finance.sign(
+                    grantId: lyon.id, on: try CalendarDay(parsing: "2024-12-10"), signatories: "Léa")
+            }
+            return fixture
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["BASE_URL"] = server.url("")
         environment["BRUNO_LINK"] = fixture.brunoLink

@@ -352,6 +352,46 @@ struct WorkspaceTests {
         }
     }
 
+    @Test func theOpenDataPageIsPublicAndItsFilesAreTheCLIs() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            let lyon = try #require(
+                try await finance.accounts(callId: fixture.decidedCallId).first {
+                    $0.submissionId == fixture.lyonFunded
+                })
+            _ = try await finance.sign(grantId: lyon.id, on: try CalendarDay(parsing: "2024-12-10"), signatories: "Léa")
+            let funder = Funder(name: "Mission French Tech", siret: "11000201100044")
+            let published = Application(
+                router: buildRouter(
+                    database: database, limits: ServerLimits(requestTimeout: .seconds(60)), funder: funder))
+            try await published.test(.router) { client in
+                // No session needed; one signed agreement, one not yet.
+                let page = try await PortalTests.get(client, "/open-data")
+                #expect(page.status == .ok)
+                #expect(page.body.contains("Lyon Founders Week") && !page.body.contains("Azur Talent Days"))
+                #expect(page.body.contains("href=\"/open-data/subventions.csv\""))
+                let csv = try await PortalTests.get(client, "/open-data/subventions.csv")
+                #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+                let rows = try OpenData.rows(
+                    accounts: try await finance.accounts().filter { $0.agreement?.signedOn != nil },
+                    payments: try await finance.payments(), funder: funder)
+                #expect(csv.body == OpenData.csv(rows))
+                let json = try await PortalTests.get(client, "/open-data/subventions.json?lang=en")
+                #expect(json.body == OpenData.json(rows))
+                let english = try await PortalTests.get(client, "/open-data?lang=en")
+                #expect(english.body.contains("Open data: the grants awarded"))
+            }
+            // A server without the fund's SIRET says so on the page and does not serve the files.
+            let unconfigured = Application(router: buildRouter(database: database, funder: nil))
+            try await unconfigured.test(.router) { client in
+                let page = try await PortalTests.get(client, "/open-data")
+                #expect(page.status == .ok && page.body.contains("CFUND_FUNDER_SIRET"))
+                #expect(try await PortalTests.get(client, "/open-data/subventions.csv").status == .serviceUnavailable)
+            }
+        }
+    }
+
     @Test func theReportsAreTheFilesTheCLIWrites() async throws {
         try await Self.withWorkspace { database, fixture, client in
             let (finance, _) = try await Self.signIn(client, fixture.financeLink)

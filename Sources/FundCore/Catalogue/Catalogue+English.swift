@@ -234,6 +234,16 @@ extension Catalogue {
         "mail_receipt_link": "See and print the receipt",
         "web_receipt": "Deposit receipt",
         "web_letters": "Letters from the Fund",
+        "web_open_data_title": "Open data: the grants awarded",
+        "web_open_data_lead":
+            "The Fund publishes the essential data of every grant whose agreement is signed, within three months of signing (decree 2017-779), in the national \u{201C}SCDL Subventions\u{201D} format.",
+        "web_open_data_files": "The files, updated at each signature:",
+        "web_open_data_unconfigured":
+            "The files are not published yet: the Fund's SIRET is not set (CFUND_FUNDER_SIRET).",
+        "web_open_data_none": "No agreement is signed yet.",
+        "web_open_data_beneficiary": "Beneficiary",
+        "web_open_data_amount": "Amount",
+        "web_open_data_signed": "Agreement signed on",
         "web_letter": "Letter",
         "web_letter_print": "To keep it on paper, print this page from your browser: it fits one A4 sheet.",
         "web_amend": "Amend the application",

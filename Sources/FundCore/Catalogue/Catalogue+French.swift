@@ -240,6 +240,16 @@ extension Catalogue {
         "mail_receipt_link": "Voir et imprimer le récépissé",
         "web_receipt": "Récépissé de dépôt",
         "web_letters": "Courriers du Fonds",
+        "web_open_data_title": "Données ouvertes : les subventions attribuées",
+        "web_open_data_lead":
+            "Le Fonds publie les données essentielles de chaque subvention dont la convention est signée, dans les trois mois suivant la signature (décret n° 2017-779), au format national « SCDL Subventions ».",
+        "web_open_data_files": "Les fichiers, mis à jour à chaque signature :",
+        "web_open_data_unconfigured":
+            "Les fichiers ne sont pas encore publiés : le SIRET du Fonds n'est pas renseigné (CFUND_FUNDER_SIRET).",
+        "web_open_data_none": "Aucune convention n'est encore signée.",
+        "web_open_data_beneficiary": "Bénéficiaire",
+        "web_open_data_amount": "Montant",
+        "web_open_data_signed": "Convention signée le",
         "web_letter": "Courrier",
         "web_letter_print":
             "Pour le garder sur papier, imprimez cette page depuis votre navigateur : elle tient sur une feuille A4.",
