@@ -48,11 +48,19 @@ public struct PaymentSchedule: Sendable, Equatable {
         Money(cents: amount.cents * Int64(percent) / 100)
     }
 
+    /// Paid beyond what the grant comes to once settled (`settled`), to be paid back.
+    public let toRecover: Money
+
+    /// - Parameters:
+    ///   - settled: what the grant comes to after its final report (`Settlement`), once accepted.
+    ///   - paid: paid less what was paid back.
     public init(
         amount: Money, advancePercent: Int, agreementRequired: Bool, decidedOn: CalendarDay, signedOn: CalendarDay?,
-        finalReportAcceptedOn: CalendarDay? = nil, paid: Money, today: CalendarDay
+        finalReportAcceptedOn: CalendarDay? = nil, settled: Money? = nil, paid: Money, today: CalendarDay
     ) {
-        let advance = Self.advance(of: amount, percent: advancePercent)
+        toRecover = Money(cents: max(0, paid.cents - (settled ?? amount).cents))
+        let total = settled ?? amount
+        let advance = min(Self.advance(of: amount, percent: advancePercent), total)
         // The advance (or a single payment at signature) is due from the signature, or from the
         // decision when the grant needs no agreement.
         let advanceFrom: Trigger =
@@ -60,9 +68,9 @@ public struct PaymentSchedule: Sendable, Equatable {
         let balanceFrom: Trigger = finalReportAcceptedOn.map(Trigger.since) ?? .awaiting(.finalReport)
         let parts: [(Kind, Money, Trigger)]
         switch advancePercent {
-        case 100: parts = [(.single, amount, advanceFrom)]
-        case 0: parts = [(.single, amount, balanceFrom)]
-        default: parts = [(.advance, advance, advanceFrom), (.balance, amount.subtracting(advance), balanceFrom)]
+        case 100: parts = [(.single, total, advanceFrom)]
+        case 0: parts = [(.single, total, balanceFrom)]
+        default: parts = [(.advance, advance, advanceFrom), (.balance, total.subtracting(advance), balanceFrom)]
         }
         var unassigned = paid.cents
         instalments = parts.map { kind, share, from in

@@ -125,6 +125,8 @@ extension TextRule {
     public static let reviewerEmail = TextRule(field: "email", length: 3...254)
     public static let signatories = TextRule(field: "signatories", length: 1...500)
     public static let paymentReference = TextRule(field: "reference", length: 1...100)
+    /// A final report's account of the project, in the grantee's words.
+    public static let narrative = TextRule(field: "narrative", length: 1...20000, multiline: true)
     /// Why an admin acted (a decline, a revision, a reopened review, a conflict); where a reason
     /// is required, the workflow says so in its own words.
     public static let reason = TextRule(field: "reason", length: 0...2000, multiline: true)

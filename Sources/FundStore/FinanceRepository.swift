@@ -37,9 +37,18 @@ public struct GrantAccount: Sendable, Equatable {
     public let agreementRequired: Bool
     public let advancePercent: Int
     public let agreement: Agreement?
+    /// Paid to the grantee, and paid back by them.
     public let paid: Money
+    public let recovered: Money
+    /// Released by the final report's settlement (the grant reduced).
+    public let released: Money
     public let lastPaidOn: CalendarDay?
+    /// The newest final report's state (submitted, returned, accepted), if one was filed.
+    public let finalReport: String?
     public let schedule: PaymentSchedule
+
+    /// What the grant comes to: the decided amount less what its settlement released.
+    public var comesTo: Money { amount.subtracting(released) }
 }
 
 /// A payment recorded against a grant.
@@ -95,10 +104,15 @@ public struct FinanceRepository: Sendable {
             SELECT g.id, g.call_id, c.title, g.run_id, g.submission_id, s.title, o.id, g.amount_cents, g.status,
                    (r.committed_at AT TIME ZONE 'Europe/Paris')::date::text, g.agreement_required, g.advance_percent,
                    a.reference, a.signed_on::text, a.signatories, g.paid_cents,
-                   (SELECT max(paid_on)::text FROM payments p WHERE p.grant_id = g.id)
+                   (SELECT max(paid_on)::text FROM payments p WHERE p.grant_id = g.id),
+                   g.recovered_cents, g.released_cents, f.status, f.settled_cents,
+                   (f.decided_at AT TIME ZONE 'Europe/Paris')::date::text
             FROM grants g JOIN calls c ON c.id = g.call_id JOIN submissions s ON s.id = g.submission_id
                  JOIN organisations o ON o.id = s.organisation_id JOIN allocation_runs r ON r.id = g.run_id
                  LEFT JOIN agreements a ON a.grant_id = g.id
+                 LEFT JOIN LATERAL (
+                     SELECT status, settled_cents, decided_at FROM final_reports
+                     WHERE grant_id = g.id ORDER BY id DESC LIMIT 1) f ON true
             WHERE (\(grantId)::bigint IS NULL AND g.status = 'active' OR g.id = \(grantId))
               AND (\(callId)::bigint IS NULL OR g.call_id = \(callId))
             ORDER BY g.call_id, g.id
@@ -109,7 +123,7 @@ public struct FinanceRepository: Sendable {
             let cells = try row.decode(
                 (
                     Int64, Int64, String, Int64, Int64, String, Int64, Int64, String, String, Bool, Int, String?,
-                    String?, String?, Int64, String?
+                    String?, String?, Int64, String?, Int64, Int64, String?, Int64?, String?
                 ).self)
             let organisation: Organisation
             if let known = organisations[cells.6] {
@@ -122,6 +136,8 @@ public struct FinanceRepository: Sendable {
             let signedOn = try cells.13.map { try CalendarDay(parsing: $0) }
             let amount = Money(cents: cells.7)
             let paid = Money(cents: cells.15)
+            let recovered = Money(cents: cells.17)
+            let accepted = cells.19 == "accepted"
             accounts.append(
                 GrantAccount(
                     id: cells.0, callId: cells.1, callTitle: cells.2, runId: cells.3, submissionId: cells.4,
@@ -130,10 +146,14 @@ public struct FinanceRepository: Sendable {
                     agreement: cells.12.map {
                         GrantAccount.Agreement(reference: $0, signedOn: signedOn, signatories: cells.14 ?? "")
                     },
-                    paid: paid, lastPaidOn: try cells.16.map { try CalendarDay(parsing: $0) },
+                    paid: paid, recovered: recovered, released: Money(cents: cells.18),
+                    lastPaidOn: try cells.16.map { try CalendarDay(parsing: $0) }, finalReport: cells.19,
                     schedule: PaymentSchedule(
                         amount: amount, advancePercent: cells.11, agreementRequired: cells.10, decidedOn: decidedOn,
-                        signedOn: signedOn, paid: paid, today: today)))
+                        signedOn: signedOn,
+                        finalReportAcceptedOn: accepted ? try cells.21.map { try CalendarDay(parsing: $0) } : nil,
+                        settled: accepted ? cells.20.map { Money(cents: $0) } : nil,
+                        paid: paid.subtracting(recovered), today: today)))
         }
         return accounts
     }

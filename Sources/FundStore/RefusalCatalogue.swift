@@ -126,6 +126,22 @@ public enum RefusalCatalogue {
         "CF076": invalid("on", "an agreement is signed on a day that has come, not in the future"),
         "CF077": conflicting(
             "payment", "payments are facts: they are not changed or deleted; record the money coming back instead"),
+        "CF080": { r in
+            .conflict([
+                FieldIssue(
+                    field: "report",
+                    reason: "the final report of grant \(r.text("grant")) is \(r.text("status")): a filed report is "
+                        + "accepted or returned once, and not edited; a returned one is filed again")
+            ])
+        },
+        "CF081": { r in
+            .conflict([
+                FieldIssue(
+                    field: "amount",
+                    reason: "grant \(r.text("grant")) has \(r.cents("dueCents").plain) EUR to recover, not "
+                        + r.cents("requestedCents").plain)
+            ])
+        },
         "CF050": conflicting(
             "audit",
             "the audit trail is append-only: its events cannot be changed or deleted; record a correction "
@@ -336,6 +352,31 @@ public enum RefusalCatalogue {
         "payments_reference_text": invalid(
             "reference", "the bank transfer's reference, one line of at most 100 characters"),
         "payments_reference_key": conflicting("reference", "a payment with this reference is recorded already"),
+        // Final reports and recoveries (0020).
+        "final_reports_pkey": exists("final report"),
+        "final_reports_grant_id_fkey": reference("grant", "grant"),
+        "final_reports_call_id_fkey": reference("call", "call"),
+        "final_reports_actual_cost_check": invalid("actualCost", "the actual cost is an amount of zero or more"),
+        "final_reports_spending_check": invalid("spending", "the spending is a list of lines"),
+        "final_reports_narrative_text": text(.narrative),
+        "final_reports_status_check": invalid("status", "use submitted, returned or accepted"),
+        "final_reports_reason_text": text(.reason),
+        "final_reports_settled_check": invalid("settled", "a grant settles at zero or more"),
+        "final_reports_one_standing": conflicting(
+            "report", "this grant has a final report filed or accepted already; a returned one may be filed again"),
+        "final_reports_accepted_settled": conflicting("settled", "an accepted report says what the grant comes to"),
+        "final_report_attachments_pkey": conflicting("attachments", "this file is attached already"),
+        "final_report_attachments_report_id_fkey": reference("report", "final report"),
+        "final_report_attachments_attachment_id_fkey": reference("attachments", "file"),
+        "grants_released_within_amount": conflicting("settled", "a grant releases at most its amount"),
+        "grants_recovered_within_paid": conflicting("amount", "no more is recovered than was paid"),
+        "recoveries_pkey": exists("recovery"),
+        "recoveries_grant_id_fkey": reference("grant", "grant"),
+        "recoveries_call_id_fkey": reference("call", "call"),
+        "recoveries_amount_positive": invalid("amount", "money recovered is above zero"),
+        "recoveries_reference_text": invalid(
+            "reference", "the transfer's reference, one line of at most 100 characters"),
+        "recoveries_reference_key": conflicting("reference", "money with this reference is recorded already"),
         "sessions_reviewer_id_fkey": reference("reviewer", "reviewer"),
         "sessions_admin_id_fkey": reference("admin", "admin"),
         "sessions_one_holder": invalid("session", "a session is for one contact, reviewer or admin"),

@@ -27,12 +27,16 @@ public struct EnvelopeReportRow: Sendable, Equatable {
     public let granted: Money
     public let reserveTotal: Money
     public let returned: Money
-    /// Paid to grantees so far (every payment of the call's grants).
+    /// Paid to grantees so far (every payment of the call's grants), and paid back by them.
     public let paid: Money
+    public let recovered: Money
+    /// Released by final reports: grants reduced when projects cost less.
+    public let released: Money
+    /// Still to pay on grants, and paid beyond what grants came to (to be paid back).
+    public let toPay: Money
+    public let toRecover: Money
     /// The call's budget not committed to a grant.
     public var remaining: Money { budget.subtracting(granted) }
-    /// Committed and not paid yet.
-    public var toPay: Money { granted.subtracting(paid) }
 }
 
 /// Reads for finance. Exports stream: rows are handed over as PostgreSQL sends them, so
@@ -153,15 +157,22 @@ public struct ReportRepository: Sendable {
                              WHERE s.call_id = c.id AND s.status = 'reserve'), 0)::bigint,
                    coalesce((SELECT sum(g.amount_cents) FROM grants g
                              WHERE g.call_id = c.id AND g.status = 'declined'), 0)::bigint,
-                   coalesce((SELECT sum(p.amount_cents) FROM payments p WHERE p.call_id = c.id), 0)::bigint
-            FROM calls c WHERE c.envelope_id = \(envelopeId) ORDER BY c.opens_at, c.id
+                   coalesce((SELECT sum(p.amount_cents) FROM payments p WHERE p.call_id = c.id), 0)::bigint,
+                   coalesce(sum(g.recovered_cents), 0)::bigint, coalesce(sum(g.released_cents), 0)::bigint,
+                   coalesce(sum(greatest(0, g.amount_cents - g.released_cents - (g.paid_cents - g.recovered_cents))), 0)::bigint,
+                   coalesce(sum(greatest(0, (g.paid_cents - g.recovered_cents) - (g.amount_cents - g.released_cents))), 0)::bigint
+            FROM calls c LEFT JOIN grants g ON g.call_id = c.id AND g.status = 'active'
+            WHERE c.envelope_id = \(envelopeId) GROUP BY c.id ORDER BY c.opens_at, c.id
             """
         ).map { row in
-            let (id, title, status, budget, granted, reserve, returned, paid) = try row.decode(
-                (Int64, String, String, Int64, Int64, Int64, Int64, Int64).self)
+            let (id, title, status, budget, granted, reserve, returned, paid, recovered, released, toPay, toRecover) =
+                try row.decode(
+                    (Int64, String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
             return EnvelopeReportRow(
                 callId: id, title: title, status: status, budget: Money(cents: budget), granted: Money(cents: granted),
-                reserveTotal: Money(cents: reserve), returned: Money(cents: returned), paid: Money(cents: paid))
+                reserveTotal: Money(cents: reserve), returned: Money(cents: returned), paid: Money(cents: paid),
+                recovered: Money(cents: recovered), released: Money(cents: released), toPay: Money(cents: toPay),
+                toRecover: Money(cents: toRecover))
         }
     }
 }

@@ -201,7 +201,7 @@ struct FinanceRepositoryTests {
         }
     }
 
-    @Test(arguments: [1, 2, 3])
+    @Test(arguments: [1, 2, 3, 4])
     func theEnvelopesLedgerReconcilesToTheCentWhateverIsSignedPaidOrRefused(seed: UInt64) async throws {
         try await withTestDatabase { database in
             let fixture = try await WorkspaceFixture.make(database, base: "")
@@ -210,22 +210,37 @@ struct FinanceRepositoryTests {
             let grants = try await finance.accounts(callId: fixture.decidedCallId).map(\.id)
             var steps = Steps(state: seed)
             var accepted = 0
-            for step in 0..<40 {
+            var done: Set<Int> = []
+            for step in 0..<80 {
                 let grant = grants[steps.next(grants.count)]
                 do {
                     // Declines come late in the sequence, so that there is something paid to refuse.
-                    switch steps.next(step < 20 ? 5 : 6) {
-                    case 0, 5:
+                    let reports = FinalReportRepository(database)
+                    let operation = steps.next(9)
+                    switch operation {
+                    case 0:
                         _ = try await finance.sign(
                             grantId: grant, on: try Self.day("2024-12-0\(1 + steps.next(9))"), signatories: "X")
                     case 4 where step >= 20:
                         _ = try await AllocationRepository(database).decline(grantId: grant, reason: "step \(step)")
+                    case 5:
+                        _ = try await reports.file(
+                            grantId: grant, organisationId: nil,
+                            actualCost: Money(cents: Int64(4_000_000 + steps.next(5_000_000))), spending: [],
+                            narrative: "step \(step)")
+                    case 6: _ = try await reports.accept(grantId: grant, reason: "")
+                    case 7: _ = try await reports.returnReport(grantId: grant, reason: "the receipts are missing")
+                    case 8:
+                        try await reports.recover(
+                            grantId: grant, amount: Money(cents: Int64(1 + steps.next(1_000_000))),
+                            on: try Self.day("2024-12-15"), reference: "REM-\(seed)-\(step)")
                     default:
                         _ = try await finance.pay(
                             grantId: grant, amount: Money(cents: Int64(1 + steps.next(1_500_000))),
                             on: try Self.day("2024-12-1\(steps.next(6))"), reference: "VIR-\(seed)-\(step)")
                     }
                     accepted += 1
+                    done.insert(operation)
                 } catch is FundError {
                     // Refused by a rule: the ledger must not move.
                 }
@@ -242,14 +257,21 @@ struct FinanceRepositoryTests {
                                              WHERE call_id = \(row.callId) AND status = 'active'), 0)::bigint
                             """
                         ).decode((Int64, Int64).self).first)
-                    // budget = committed + uncommitted; committed = paid + to pay; each as the rows add up.
+                    // budget = committed + uncommitted;
+                    // committed = (paid - recovered) + to pay - to recover + released; each against the records.
                     #expect(row.granted.cents + row.remaining.cents == row.budget.cents)
-                    #expect(row.paid.cents + row.toPay.cents == row.granted.cents)
+                    #expect(
+                        row.paid.cents - row.recovered.cents + row.toPay.cents - row.toRecover.cents
+                            + row.released.cents
+                            == row.granted.cents)
                     #expect(row.paid.cents == paid && row.granted.cents == committed)
-                    #expect(row.toPay.cents >= 0)
+                    #expect(row.toPay.cents >= 0 && row.toRecover.cents >= 0)
                 }
             }
             #expect(accepted > 5, "the sequence should exercise payments, not only refusals")
+            // Every sequence settles a grant by its final report; the first also gets money back.
+            #expect(done.contains(6), "operations done: \(done.sorted())")
+            if seed == 1 { #expect(done.contains(8), "operations done: \(done.sorted())") }
         }
     }
 }

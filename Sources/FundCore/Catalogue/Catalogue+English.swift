@@ -234,6 +234,17 @@ extension Catalogue {
         "mail_receipt_link": "See and print the receipt",
         "web_receipt": "Deposit receipt",
         "web_letters": "Letters from the Fund",
+        "mail_final_report_accepted_subject": "Final report accepted: \u{201C}{title}\u{201D}",
+        "mail_final_report_accepted_lead":
+            "The Fund has accepted the final report of the project \u{201C}{title}\u{201D}. The grant comes to {settled} ({amount} awarded).",
+        "mail_final_report_balance": "The balance of {balance} will be paid to you within 60 days.",
+        "mail_final_report_recover":
+            "{recover} was paid beyond that amount: please pay it back to the Fund, quoting the agreement's reference.",
+        "mail_final_report_returned_subject": "Final report to complete: \u{201C}{title}\u{201D}",
+        "mail_final_report_returned_lead":
+            "The Fund returns the final report of the project \u{201C}{title}\u{201D}: {reason} File it again from your space.",
+        "mail_fact_settled": "Final amount",
+        "mail_fact_paid": "Paid so far",
         "web_open_data_title": "Open data: the grants awarded",
         "web_open_data_lead":
             "The Fund publishes the essential data of every grant whose agreement is signed, within three months of signing (decree 2017-779), in the national \u{201C}SCDL Subventions\u{201D} format.",

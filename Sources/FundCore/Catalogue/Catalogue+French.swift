@@ -208,6 +208,17 @@ extension Catalogue {
         "mail_reason_budget": "le budget de l'appel était épuisé à son rang ({position})",
         "mail_fact_awarded": "Somme accordée",
         "mail_applications_link": "Voir le dossier sur le portail",
+        "mail_final_report_accepted_subject": "Compte rendu financier accepté : « {title} »",
+        "mail_final_report_accepted_lead":
+            "Le Fonds a accepté le compte rendu financier du projet « {title} ». La subvention s'établit à {settled} ({amount} accordés).",
+        "mail_final_report_balance": "Le solde de {balance} vous sera versé dans les 60 jours.",
+        "mail_final_report_recover":
+            "{recover} ont été versés au-delà de ce montant : merci de les reverser au Fonds, en rappelant la référence de la convention.",
+        "mail_final_report_returned_subject": "Compte rendu financier à compléter : « {title} »",
+        "mail_final_report_returned_lead":
+            "Le Fonds vous renvoie le compte rendu financier du projet « {title} » : {reason} Déposez-le à nouveau depuis votre espace.",
+        "mail_fact_settled": "Montant définitif",
+        "mail_fact_paid": "Déjà versé",
         "mail_reminder_subject": "Plus que {days} jour(s) pour déposer un dossier à « {call} »",
         "mail_reminder_lead":
             "L'appel à projets « {call} » ferme le {when}. {organisation} peut y déposer un dossier et ne l'a pas encore fait.",

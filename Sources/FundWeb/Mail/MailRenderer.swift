@@ -75,6 +75,8 @@ public struct MailRenderer: Sendable {
             parts = try await decision(entry)
         case "reminder.deadline":
             parts = try await reminder(entry)
+        case "final_report.accepted", "final_report.returned":
+            parts = try await finalReport(entry)
         case "review.assigned", "review.reopened", "reminder.reviews":
             parts = try await reviewer(entry)
         case "sign-in":
@@ -173,6 +175,44 @@ public struct MailRenderer: Sendable {
                 Parts.Fact(label: wording.text("web_budget"), value: wording.money(call.budget)),
             ],
             link: Parts.Link(label: wording.text("mail_portal_link"), url: "\(publicURL)/"))
+    }
+
+    /// The decision on a final report: accepted, with what the grant comes to and what is left to
+    /// pay or to pay back; or returned, with what to change.
+    private func finalReport(_ entry: OutboxEntry) async throws -> Parts {
+        let language = entry.language
+        let wording = Wording(language)
+        let account = try await FinanceRepository(database).account(grantId: entry.data["grant"] ?? 0)
+        let report = try await FinalReportRepository(database).report(id: entry.data["report"] ?? 0)
+        let netPaid = account.paid.subtracting(account.recovered)
+        let values: [String: Message.Value] = [
+            "title": .text(account.title), "amount": .money(account.amount), "settled": .money(account.comesTo),
+            "reason": .text(report.reason),
+            "balance": .money(Money(cents: max(0, account.comesTo.cents - netPaid.cents))),
+            "recover": .money(account.schedule.toRecover),
+        ]
+        let kind = entry.template == "final_report.accepted" ? "accepted" : "returned"
+        var paragraphs = [Message("mail_final_report_\(kind)_lead", values).text(in: language)]
+        var facts: [Parts.Fact] = []
+        if kind == "accepted" {
+            if account.schedule.toRecover.cents > 0 {
+                paragraphs.append(Message("mail_final_report_recover", values).text(in: language))
+            } else if account.comesTo.cents > netPaid.cents {
+                paragraphs.append(Message("mail_final_report_balance", values).text(in: language))
+            }
+            if !report.reason.isEmpty { paragraphs.append(report.reason) }
+            facts = [
+                Parts.Fact(label: wording.text("mail_fact_awarded"), value: wording.money(account.amount)),
+                Parts.Fact(label: wording.text("mail_fact_settled"), value: wording.money(account.comesTo)),
+                Parts.Fact(label: wording.text("mail_fact_paid"), value: wording.money(netPaid)),
+            ]
+        }
+        return Parts(
+            to: entry, subject: Message("mail_final_report_\(kind)_subject", values).text(in: language),
+            paragraphs: paragraphs, facts: facts,
+            link: Parts.Link(
+                label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(account.submissionId)")
+        )
     }
 
     /// A decision letter: what the standing decision (or a later grant) means for one submission.

@@ -72,21 +72,26 @@ struct ReportCommand: AsyncParsableCommand {
             let granted = Money.total(rows.map(\.granted))
             let budgets = Money.total(rows.map(\.budget))
             let paid = Money.total(rows.map(\.paid))
+            let recovered = Money.total(rows.map(\.recovered))
+            let released = Money.total(rows.map(\.released))
+            let toPay = Money.total(rows.map(\.toPay))
+            let toRecover = Money.total(rows.map(\.toRecover))
             let unspent = summary.balance.total.subtracting(granted)
             let listing = Listing(
                 columns: [
-                    "call", "title", "status", "budget", "granted", "remaining", "paid", "to pay", "reserve list",
-                    "returned",
+                    "call", "title", "status", "budget", "granted", "remaining", "paid", "recovered", "released",
+                    "to pay", "to recover", "reserve list", "returned",
                 ],
                 rows: rows.map {
                     [
                         String($0.callId), $0.title, $0.status, $0.budget.plain, $0.granted.plain, $0.remaining.plain,
-                        $0.paid.plain, $0.toPay.plain, $0.reserveTotal.plain, $0.returned.plain,
+                        $0.paid.plain, $0.recovered.plain, $0.released.plain, $0.toPay.plain, $0.toRecover.plain,
+                        $0.reserveTotal.plain, $0.returned.plain,
                     ]
                 } + [
                     [
                         "", "total", "", budgets.plain, granted.plain, budgets.subtracting(granted).plain, paid.plain,
-                        granted.subtracting(paid).plain, "", "",
+                        recovered.plain, released.plain, toPay.plain, toRecover.plain, "", "",
                     ]
                 ],
                 json: rows.map {
@@ -95,7 +100,8 @@ struct ReportCommand: AsyncParsableCommand {
                         "budgetCents": .integer($0.budget.cents), "grantedCents": .integer($0.granted.cents),
                         "remainingCents": .integer($0.remaining.cents),
                         "reserveListCents": .integer($0.reserveTotal.cents), "paidCents": .integer($0.paid.cents),
-                        "toPayCents": .integer($0.toPay.cents),
+                        "recoveredCents": .integer($0.recovered.cents), "releasedCents": .integer($0.released.cents),
+                        "toPayCents": .integer($0.toPay.cents), "toRecoverCents": .integer($0.toRecover.cents),
                         "returnedCents": .integer($0.returned.cents),
                     ]
                 })
@@ -106,7 +112,8 @@ struct ReportCommand: AsyncParsableCommand {
                     "reservedByCallsCents": .integer(budgets.cents), "grantedCents": .integer(granted.cents),
                     "unreservedCents": .integer(summary.balance.left.cents),
                     "unspentCents": .integer(unspent.cents), "paidCents": .integer(paid.cents),
-                    "toPayCents": .integer(granted.subtracting(paid).cents),
+                    "recoveredCents": .integer(recovered.cents), "releasedCents": .integer(released.cents),
+                    "toPayCents": .integer(toPay.cents), "toRecoverCents": .integer(toRecover.cents),
                     "calls": .array(listing.json.map(JSONValue.object)),
                 ]).rendered + "\n"
             case .csv:
@@ -116,7 +123,8 @@ struct ReportCommand: AsyncParsableCommand {
                     + listing.render(.table)
                     + "\nGranted \(granted.french) + unspent \(unspent.french) = \(summary.balance.total.french); "
                     + "not reserved by any call: \(summary.balance.left.french).\n"
-                    + "Granted \(granted.french) = paid \(paid.french) + to pay \(granted.subtracting(paid).french).\n"
+                    + "Granted \(granted.french) = paid \(paid.french) − recovered \(recovered.french) + to pay "
+                    + "\(toPay.french) − to recover \(toRecover.french) + released \(released.french).\n"
             }
         }
     }
