@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "FundWebTests", dependencies: ["FundCore", "FundWeb"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FundStoreTests",
-            dependencies: ["FundCore", "FundStore", "FundTestSupport"],
+            dependencies: ["FundCore", "FundStore", "FundTestSupport", "FundWeb"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

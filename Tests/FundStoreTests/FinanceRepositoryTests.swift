@@ -1,6 +1,7 @@
 import FundCore
 import FundStore
 import FundTestSupport
+import FundWeb
 import Testing
 
 /// The rules of paying grants, against the real database (Schema/0017): agreements first, never
@@ -272,6 +273,90 @@ struct FinanceRepositoryTests {
             // Every sequence settles a grant by its final report; the first also gets money back.
             #expect(done.contains(6), "operations done: \(done.sorted())")
             if seed == 1 { #expect(done.contains(8), "operations done: \(done.sorted())") }
+        }
+    }
+
+    @Test func aFinalReportSettlesTheGrantAndWhatWasPaidBeyondComesBack() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let finance = FinanceRepository(database)
+            let reports = FinalReportRepository(database)
+            let lyon = try #require(
+                try await finance.accounts(callId: fixture.decidedCallId).first {
+                    $0.submissionId == fixture.lyonFunded
+                })
+            let nice = try #require(
+                try await finance.accounts(callId: fixture.decidedCallId).first {
+                    $0.submissionId == fixture.niceFunded
+                })
+            let lyonId = try await OrganisationRepository(database).find("French Tech Lyon").id
+            _ = try await finance.sign(grantId: lyon.id, on: try Self.day("2024-12-10"), signatories: "Léa Roux")
+            _ = try await finance.pay(
+                grantId: lyon.id, amount: Money(cents: 2_000_000), on: try Self.day("2024-12-12"), reference: "VIR-1")
+
+            // Lines add up to the actual cost; another organisation's grant is not found.
+            var issues = await Self.refusal {
+                _ = try await reports.file(
+                    grantId: lyon.id, organisationId: lyonId, actualCost: Money(cents: 3_000_000),
+                    spending: [.init(line: "Salles", amount: Money(cents: 1_000_000))], narrative: "Fait.")
+            }
+            #expect(issues.map(\.field) == ["actualCost"])
+            await #expect(throws: FundError.notFound(kind: "grant", reference: String(nice.id))) {
+                _ = try await reports.file(
+                    grantId: nice.id, organisationId: lyonId, actualCost: Money(cents: 3_000_000), spending: [],
+                    narrative: "Pas le nôtre.")
+            }
+            // Filed, returned with a reason, filed again; a second report while one stands is refused.
+            _ = try await reports.file(
+                grantId: lyon.id, organisationId: lyonId, actualCost: Money(cents: 3_000_000),
+                spending: [
+                    .init(line: "Salles", amount: Money(cents: 1_000_000)),
+                    .init(line: "Communication", amount: Money(cents: 2_000_000)),
+                ], narrative: "Trois événements, 240 participants.")
+            issues = await Self.refusal {
+                _ = try await reports.file(
+                    grantId: lyon.id, organisationId: lyonId, actualCost: Money(cents: 3_000_000), spending: [],
+                    narrative: "Encore.")
+            }
+            #expect(issues.map(\.field) == ["report"])
+            let returned = try await reports.returnReport(grantId: lyon.id, reason: "Joignez les factures.")
+            #expect(returned.status == "returned")
+            _ = try await reports.file(
+                grantId: lyon.id, organisationId: lyonId, actualCost: Money(cents: 3_000_000), spending: [],
+                narrative: "Trois événements, 240 participants ; factures jointes.")
+            // Accepted: the project cost 30,000 of a planned 80,000, so the grant of 40,000 comes to 15,000;
+            // 20,000 was paid, so 5,000 is to come back, and nothing more can be paid.
+            let accepted = try await reports.accept(grantId: lyon.id, reason: "")
+            #expect(accepted.status == "accepted" && accepted.settled == Money(cents: 1_500_000))
+            let settled = try await finance.account(grantId: lyon.id)
+            #expect(settled.comesTo == Money(cents: 1_500_000) && settled.released == Money(cents: 2_500_000))
+            #expect(settled.schedule.toRecover == Money(cents: 500_000) && settled.schedule.due == Money(cents: 0))
+            issues = await Self.refusal {
+                _ = try await finance.pay(
+                    grantId: lyon.id, amount: Money(cents: 1), on: try Self.day("2024-12-13"), reference: "VIR-2")
+            }
+            #expect(issues.map(\.field) == ["amount"])
+            issues = await Self.refusal { _ = try await reports.accept(grantId: lyon.id, reason: "") }
+            #expect(issues.map(\.field) == ["report"])
+            // Not more back than is due; then exactly what is due.
+            issues = await Self.refusal {
+                try await reports.recover(
+                    grantId: lyon.id, amount: Money(cents: 500_001), on: try Self.day("2024-12-14"), reference: "REM-1")
+            }
+            #expect(issues.first?.reason == "grant \(lyon.id) has 5000.00 EUR to recover, not 5000.01", "\(issues)")
+            try await reports.recover(
+                grantId: lyon.id, amount: Money(cents: 500_000), on: try Self.day("2024-12-14"), reference: "REM-1")
+            let square = try await finance.account(grantId: lyon.id)
+            #expect(square.schedule.toRecover == Money(cents: 0) && square.recovered == Money(cents: 500_000))
+            // The grantee was told each time, in its language.
+            let told = try await Outbox(database).list(template: nil).filter { $0.template.hasPrefix("final_report.") }
+            #expect(told.map(\.template).sorted() == ["final_report.accepted", "final_report.returned"])
+            let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: "")
+            let letter = try await renderer.render(try #require(told.first { $0.template == "final_report.accepted" }))
+            #expect(letter.subject == "Compte rendu financier accepté : « Lyon Founders Week »")
+            #expect(letter.text.contains("La subvention s'établit à"), "\(letter.text)")
+            let english = try await renderer.render(try #require(told.first).speaking(.en))
+            #expect(english.subject.hasPrefix("Final report"))
         }
     }
 }
