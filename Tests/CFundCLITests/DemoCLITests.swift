@@ -27,8 +27,9 @@ struct DemoCLITests {
                 "  Funded: 13 projects, \(euros(448_500)) of \(euros(450_000)); reserve list: 2 (\(euros(70_000)) requested)",
                 "  Envelope \"Community Fund 2023-2024\": \(euros(1_500_000)); granted \(euros(448_500)); "
                     + "left \(euros(1_051_500))",
-                "  After the decision: 9 agreements signed, \(euros(201_500)) of advances paid, 9 grants in the open-data file",
-                "  Audit chain: 500 events, intact",
+                "  After the decision: 9 agreements signed, \(euros(201_500)) of advances paid, 9 grants in the open-data "
+                    + "file; final report accepted: grant 1 comes to \(euros(27_375)) of \(euros(36_500))",
+                "  Audit chain: 504 events, intact",
             ])
 
         // The allocations report's totals line and the HTML page tell the same story.
@@ -58,10 +59,10 @@ struct DemoCLITests {
             #expect(check.status == 0, "\(check.text)")
         }
         // One message per submission received (22), amended or withdrawn, one to each of the 8
-        // reviewers when assigned, one letter per line of the decision (21), the declined grant and
-        // the promotion: each a file a mail program opens.
+        // reviewers when assigned, one letter per line of the decision (21), the declined grant, the
+        // promotion and the accepted final report: each a file a mail program opens.
         let mail = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("mail").path)
-        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 55)
+        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 56)
         let first = try String(contentsOf: folder.appendingPathComponent("mail/001.eml"), encoding: .utf8)
         #expect(first.hasPrefix("Message-ID: <") && first.contains("Content-Type: multipart/alternative"))
         try await TestCluster.shared.drop(configuration)

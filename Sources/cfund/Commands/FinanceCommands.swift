@@ -40,6 +40,12 @@ extension GrantCommand {
             } else {
                 print("Agreement: none needed (at or below the call's threshold)")
             }
+            print("Final report: \(account.finalReport ?? "awaited")")
+            if account.released.cents > 0 || account.recovered.cents > 0 {
+                print(
+                    "Settled:   comes to \(account.comesTo.french), \(account.released.french) released, "
+                        + "\(account.recovered.french) paid back, \(account.schedule.toRecover.french) still to recover")
+            }
             print("Schedule:")
             for instalment in account.schedule.instalments {
                 print(
@@ -119,7 +125,7 @@ struct PaymentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment",
         abstract: "Paying grants: what is due and why, recording a transfer, the list of payments.",
-        subcommands: [Due.self, Record.self, List.self]
+        subcommands: [Due.self, Record.self, List.self, Recover.self]
     )
 
     struct Due: AsyncParsableCommand {
@@ -267,6 +273,169 @@ extension CallCommand {
             print(
                 "Call \(call.id) \"\(call.title)\": an agreement above \(terms.agreementAbove.french); "
                     + "\(terms.advancePercent) % at signature, the rest after the final report.")
+        }
+    }
+}
+
+extension PaymentCommand {
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record money a grantee paid back (what was paid beyond what its grant came to).",
+            discussion: "Refused beyond what is to be recovered (cfund grant show GRANT says how much).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Grant id.") var grant: Int64
+        @Option(help: "Amount in euros.") var amount: String
+        @Option(help: "The day the money arrived (YYYY-MM-DD).") var on: String
+        @Option(help: "The bank transfer's reference.") var reference: String
+
+        func run() async throws {
+            let money = try parseOption("amount", amount, Money.init(parsing:))
+            let day = try parseOption("on", on, CalendarDay.init(parsing:))
+            let (grant, reference) = (grant, reference)
+            let account = try await database.withDatabase { database in
+                try await FinalReportRepository(database).recover(
+                    grantId: grant, amount: money, on: day, reference: reference)
+                return try await FinanceRepository(database).account(grantId: grant)
+            }
+            print(
+                "Recorded \(money.french) paid back on grant \(grant); still to recover "
+                    + "\(account.schedule.toRecover.french).")
+        }
+    }
+}
+
+struct FinalReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report-final",
+        abstract: "Grantees' final reports: list, read, accept (settling the grant) or return with a reason.",
+        discussion: """
+            Grantees file their report from the portal or the API (POST /v1/grants/{id}/final-report); \
+            `file` records one received on paper. On acceptance the grant is settled: reduced in proportion \
+            when the actual cost is below the planned one (the call's terms say whether), the difference \
+            released; what was paid beyond is to be recovered (cfund payment recover).
+            """,
+        subcommands: [List.self, Show.self, File.self, Accept.self, Return.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each active grant's final report state.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "Call id or title (every call when omitted).") var call: String?
+
+        func run() async throws {
+            let reference = call
+            let accounts = try await database.withDatabase { database in
+                let callId = try await reference.asyncMap { try await CallRepository(database).find($0).id }
+                return try await FinanceRepository(database).accounts(callId: callId)
+            }
+            let listing = Listing(
+                columns: ["grant", "organisation", "project", "amount", "report", "comes to", "to pay", "to recover"],
+                rows: accounts.map {
+                    [
+                        String($0.id), $0.organisation.name, $0.title, $0.amount.plain, $0.finalReport ?? "awaited",
+                        $0.comesTo.plain, Money(cents: $0.schedule.instalments.reduce(0) { $0 + $1.left.cents }).plain,
+                        $0.schedule.toRecover.plain,
+                    ]
+                },
+                json: accounts.map {
+                    [
+                        "grantId": .integer($0.id), "organisation": .string($0.organisation.name),
+                        "amountCents": .integer($0.amount.cents), "report": JSONValue($0.finalReport),
+                        "comesToCents": .integer($0.comesTo.cents),
+                        "toRecoverCents": .integer($0.schedule.toRecover.cents),
+                    ]
+                })
+            print(listing.render(output.format), terminator: "")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A grant's final reports, newest last.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Grant id.") var grant: Int64
+
+        func run() async throws {
+            let grant = grant
+            let reports = try await database.withDatabase { database in
+                try await FinalReportRepository(database).reports(grantId: grant)
+            }
+            if reports.isEmpty { print("Grant \(grant) has no final report yet.") }
+            for report in reports {
+                print("Report \(report.id) (\(report.status)), actual cost \(report.actualCost.french)")
+                for line in report.spending { print("  \(line.line): \(Money(cents: line.cents).french)") }
+                if !report.attachmentIds.isEmpty {
+                    print("  Files: " + report.attachmentIds.map(String.init).joined(separator: ", "))
+                }
+                print("  " + report.narrative.replacingOccurrences(of: "\n", with: "\n  "))
+                if !report.reason.isEmpty { print("  Decision: \(report.reason)") }
+                if let settled = report.settled { print("  The grant comes to \(settled.french).") }
+            }
+        }
+    }
+
+    struct File: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a final report received on paper (grantees file theirs on the portal or the API).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Grant id.") var grant: Int64
+        @Option(help: "What the project actually cost, in euros.") var actualCost: String
+        @Option(help: "A spending line, \"Label=amount\"; repeat; they add up to the actual cost.") var line: [String] = []
+        @Option(help: "What was done, and why the figures differ from the plan.") var narrative: String
+
+        func run() async throws {
+            let cost = try parseOption("actual-cost", actualCost, Money.init(parsing:))
+            let lines = try line.map { text -> FinalReport.Line in
+                guard let equals = text.lastIndex(of: "=") else {
+                    throw ValidationError("--line: write Label=amount, e.g. \"Communication=1200.00\".")
+                }
+                return FinalReport.Line(
+                    line: String(text[..<equals]),
+                    amount: try parseOption("line", String(text[text.index(after: equals)...]), Money.init(parsing:)))
+            }
+            let (grant, narrative) = (grant, narrative)
+            let report = try await database.withDatabase { database in
+                try await FinalReportRepository(database).file(
+                    grantId: grant, organisationId: nil, actualCost: cost, spending: lines, narrative: narrative)
+            }
+            print("Filed final report \(report.id) of grant \(grant); accept or return it with cfund report-final.")
+        }
+    }
+
+    struct Accept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Accept a grant's filed report and settle the grant.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Grant id.") var grant: Int64
+        @Option(help: "A remark for the grantee (optional).") var reason = ""
+
+        func run() async throws {
+            let (grant, reason) = (grant, reason)
+            let account = try await database.withDatabase { database in
+                _ = try await FinalReportRepository(database).accept(grantId: grant, reason: reason)
+                return try await FinanceRepository(database).account(grantId: grant)
+            }
+            print("Accepted. Grant \(grant) comes to \(account.comesTo.french) (\(account.released.french) released).")
+            if account.schedule.toRecover.cents > 0 {
+                print("To recover: \(account.schedule.toRecover.french) (cfund payment recover \(grant) ...).")
+            } else if account.schedule.due.cents > 0 {
+                print("Balance due: \(account.schedule.due.french) (cfund payment due).")
+            }
+        }
+    }
+
+    struct Return: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Return a grant's filed report with what to change; the grantee files it again.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Grant id.") var grant: Int64
+        @Option(help: "What the grantee should change.") var reason: String
+
+        func run() async throws {
+            let (grant, reason) = (grant, reason)
+            _ = try await database.withDatabase { database in
+                try await FinalReportRepository(database).returnReport(grantId: grant, reason: reason)
+            }
+            print("Returned the final report of grant \(grant); the grantee is told why.")
         }
     }
 }

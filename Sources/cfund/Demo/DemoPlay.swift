@@ -28,6 +28,7 @@ struct DemoSummary: Sendable {
     var agreementsSigned = 0
     var advancesPaid = Money.zero
     var openDataRows = 0
+    var settledGrant = ""
     var auditEvents: Int64 = 0
     var files: [String] = []
     var serverURL = ""
@@ -55,7 +56,7 @@ struct DemoSummary: Sendable {
               Envelope "\(envelopeName)": \(envelopeTotal.french); granted \(envelopeGranted.french); \
             left \(envelopeTotal.subtracting(envelopeGranted).french)
               After the decision: \(agreementsSigned) agreements signed, \(advancesPaid.french) of advances paid, \
-            \(openDataRows) grants in the open-data file
+            \(openDataRows) grants in the open-data file; final report accepted: \(settledGrant)
               Audit chain: \(auditEvents) events, intact
               Files: \(files.map { "\(folder)/\($0)" }.joined(separator: ", "))
               Database: \(database)
@@ -465,15 +466,38 @@ struct DemoRound: Sendable {
         }
         summary.agreementsSigned = signed
         summary.advancesPaid = paid
+        narrator.step(
+            "Signed \(signed) agreements on \(signing) (grants above EUR 23,000; \(awaited) still awaited) and paid "
+                + "\(paid.french) of advances (50 %, within the 60 days); the balances await the final reports")
+        // Months later, the first grantee's project cost 25 % less than planned: its final report is
+        // accepted and the grant reduced in proportion; the balance is due.
+        try await SimulatedClock(database).set(try LocalTime.instant("2025-09-30 11:00", in: Self.paris))
+        if let first = accounts.first {
+            let submission = try await SubmissionRepository(database).find(first.submissionId)
+            let actual = Money(cents: submission.content.totalCost.cents * 3 / 4)
+            let rooms = Money(cents: actual.cents * 2 / 5)
+            let reports = FinalReportRepository(database)
+            _ = try await reports.file(
+                grantId: first.id, organisationId: first.organisation.id, actualCost: actual,
+                spending: [
+                    .init(line: "Salles et accueil", amount: rooms),
+                    .init(line: "Intervenants et communication", amount: actual.subtracting(rooms)),
+                ],
+                narrative: "Trois événements ont réuni 240 participants ; le quatrième, prévu en juin, n'a pas eu lieu.")
+            _ = try await reports.accept(grantId: first.id, reason: "")
+            let settled = try await finance.account(grantId: first.id)
+            summary.settledGrant = "grant \(first.id) comes to \(settled.comesTo.french) of \(settled.amount.french)"
+            narrator.step(
+                "30/09/2025: \(first.organisation.name)'s final report shows an actual cost of \(actual.french), 25 % "
+                    + "below plan: accepted, the grant is reduced in proportion to \(settled.comesTo.french) and a "
+                    + "balance of \(settled.schedule.due.french) is due")
+        }
         if let first = accounts.first(where: \.agreementRequired) {
             let html = try await WebTemplates.load().render(
                 AgreementView(account: try await finance.account(grantId: first.id), funder: Self.funder))
             try Data(html.utf8).write(to: folder.appendingPathComponent("agreement-\(first.id).html"))
             summary.files.append("agreement-\(first.id).html")
         }
-        narrator.step(
-            "Signed \(signed) agreements on \(signing) (grants above EUR 23,000; \(awaited) still awaited) and paid "
-                + "\(paid.french) of advances (50 %, within the 60 days); the balances await the final reports")
     }
 
     /// The fund as the demo's agreements and open-data file name it (a made-up SIRET).
