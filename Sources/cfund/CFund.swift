@@ -21,7 +21,8 @@ struct CFund: AsyncParsableCommand {
         subcommands: [
             DatabaseCommand.self, MigrateCommand.self, OrganisationCommand.self, EnvelopeCommand.self,
             CallCommand.self, SubmissionCommand.self, ReviewerCommand.self, ReviewCommand.self, RankCommand.self,
-            AllocateCommand.self, DecisionCommand.self, GrantCommand.self, PaymentCommand.self, FinalReportCommand.self, ReportCommand.self,
+            AllocateCommand.self, DecisionCommand.self, GrantCommand.self, PaymentCommand.self, FinalReportCommand.self,
+            ReportCommand.self,
             AuditCommand.self, AdminCommand.self, MailCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )

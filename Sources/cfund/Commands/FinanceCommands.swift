@@ -44,7 +44,8 @@ extension GrantCommand {
             if account.released.cents > 0 || account.recovered.cents > 0 {
                 print(
                     "Settled:   comes to \(account.comesTo.french), \(account.released.french) released, "
-                        + "\(account.recovered.french) paid back, \(account.schedule.toRecover.french) still to recover")
+                        + "\(account.recovered.french) paid back, \(account.schedule.toRecover.french) still to recover"
+                )
             }
             print("Schedule:")
             for instalment in account.schedule.instalments {
@@ -380,7 +381,8 @@ struct FinalReportCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Grant id.") var grant: Int64
         @Option(help: "What the project actually cost, in euros.") var actualCost: String
-        @Option(help: "A spending line, \"Label=amount\"; repeat; they add up to the actual cost.") var line: [String] = []
+        @Option(help: "A spending line, \"Label=amount\"; repeat; they add up to the actual cost.") var line: [String] =
+            []
         @Option(help: "What was done, and why the figures differ from the plan.") var narrative: String
 
         func run() async throws {

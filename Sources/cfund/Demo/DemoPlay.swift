@@ -483,7 +483,8 @@ struct DemoRound: Sendable {
                     .init(line: "Salles et accueil", amount: rooms),
                     .init(line: "Intervenants et communication", amount: actual.subtracting(rooms)),
                 ],
-                narrative: "Trois événements ont réuni 240 participants ; le quatrième, prévu en juin, n'a pas eu lieu.")
+                narrative: "Trois événements ont réuni 240 participants ; le quatrième, prévu en juin, n'a pas eu lieu."
+            )
             _ = try await reports.accept(grantId: first.id, reason: "")
             let settled = try await finance.account(grantId: first.id)
             summary.settledGrant = "grant \(first.id) comes to \(settled.comesTo.french) of \(settled.amount.french)"
