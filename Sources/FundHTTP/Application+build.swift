@@ -38,6 +38,7 @@ public func buildRouter(
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
     router.addRoutes(submissions.attachmentRoutes, atPath: "v1/attachments")
     router.addRoutes(ReviewsController(database: database, calls: calls).endpoints, atPath: "v1/reviews")
+    router.addRoutes(GrantsController(database: database).endpoints, atPath: "v1/grants")
     let templates = TemplateStore()
     let gate = WebGate(database: database, templates: templates)
     router.addRoutes(SignInController(database: database, templates: templates, gate: gate).endpoints)
