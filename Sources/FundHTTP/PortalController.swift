@@ -31,6 +31,8 @@ struct PortalController {
         routes.get("applications/:id", use: application)
         routes.get("applications/:id/receipt", use: receipt)
         routes.get("applications/:id/letters/:letterId", use: letter)
+        routes.get("applications/:id/final-report", use: finalReportForm)
+        routes.post("applications/:id/final-report", use: fileFinalReport)
         routes.post("applications/:id/amend", use: amend)
         routes.get("applications/:id/withdraw", use: confirmWithdrawal)
         routes.post("applications/:id/withdraw", use: withdraw)
@@ -256,8 +258,91 @@ struct PortalController {
                     submission: submission, call: call,
                     history: try await SubmissionRepository(database).history(submission.id),
                     open: try await CallRepository(database).takesChanges(call.id), letters: letters,
-                    wording: visit.wording))
+                    grant: try await grantBlock(submission, visit.wording), wording: visit.wording))
             return visit.page(html)
+        }
+    }
+
+    /// The application's active grant, as its page shows it.
+    private func grantBlock(_ submission: Submission, _ wording: Wording) async throws -> PortalPage.GrantBlock? {
+        guard let account = try await FinanceRepository(database).accounts(submissionId: submission.id).first else {
+            return nil
+        }
+        let reason = try await FinalReportRepository(database).reports(grantId: account.id).last?.reason
+        return PortalPage.GrantBlock(account: account, reason: reason, wording: wording)
+    }
+
+    /// The grant of an application, when a final report may be filed for it now.
+    private func grantOpenToReport(_ submission: Submission) async throws -> GrantAccount {
+        guard let account = try await FinanceRepository(database).accounts(submissionId: submission.id).first,
+            account.finalReport == nil || account.finalReport == "returned"
+        else {
+            throw FundError.conflict([
+                FieldIssue(
+                    field: "report",
+                    reason: "this application has no grant awaiting its final report (it is filed or accepted already)")
+            ])
+        }
+        return account
+    }
+
+    @Sendable func finalReportForm(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit, contact in
+            let submission = try await ownSubmission(context, contact)
+            _ = try await grantOpenToReport(submission)
+            let html = try await templates.templates().render(
+                PortalPage.FinalReportForm(
+                    chrome: visit.chrome("web_final_report_title"), submission: submission, actualCost: "", lines: [],
+                    narrative: "", issues: [], wording: visit.wording))
+            return visit.page(html)
+        }
+    }
+
+    struct FinalReportFields: PortalForm {
+        var _csrf: String?
+        var actualCost: String?
+        var label: [String]?
+        var amount: [String]?
+        var narrative: String?
+    }
+
+    @Sendable func fileFinalReport(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, FinalReportFields.self) { visit, contact, fields in
+            let submission = try await ownSubmission(context, contact)
+            let account = try await grantOpenToReport(submission)
+            let typed = zip(fields.label ?? [], fields.amount ?? []).map { ($0, $1) }
+                .filter {
+                    !$0.0.trimmingCharacters(in: .whitespaces).isEmpty
+                        || !$0.1.trimmingCharacters(in: .whitespaces).isEmpty
+                }
+            var issues: [FieldIssue] = []
+            var cost = Money.zero
+            do { cost = try Money(parsing: fields.actualCost ?? "") } catch {
+                issues.append(FieldIssue(field: "actualCost", Message("web_amount_invalid")))
+            }
+            var lines: [FinalReport.Line] = []
+            for (index, (label, amount)) in typed.enumerated() {
+                do { lines.append(FinalReport.Line(line: label, amount: try Money(parsing: amount))) } catch {
+                    issues.append(FieldIssue(field: "spending[\(index)].amount", Message("web_amount_invalid")))
+                }
+            }
+            func again(_ issues: [FieldIssue]) async throws -> Response {
+                let html = try await templates.templates().render(
+                    PortalPage.FinalReportForm(
+                        chrome: visit.chrome("web_final_report_title"), submission: submission,
+                        actualCost: fields.actualCost ?? "", lines: typed, narrative: fields.narrative ?? "",
+                        issues: issues, wording: visit.wording))
+                return visit.page(html, status: .unprocessableContent)
+            }
+            guard issues.isEmpty else { return try await again(issues) }
+            do {
+                _ = try await FinalReportRepository(database).file(
+                    grantId: account.id, organisationId: contact.organisationId, actualCost: cost, spending: lines,
+                    narrative: fields.narrative ?? "", actor: AuditActor.contact(contact.id))
+            } catch FundError.validation(let found) {
+                return try await again(found)
+            }
+            return visit.redirect("/applications/\(submission.id)", notice: "web_final_report_filed")
         }
     }
 

@@ -46,19 +46,18 @@ public struct FinalReportRepository: Sendable {
         let narrative = TextRule.narrative.check(narrative, into: &issues)
         for (index, line) in spending.enumerated() {
             if TextRule.clean(line.line).isEmpty || line.line.count > 200 {
-                issues.append(
-                    FieldIssue(field: "spending[\(index)].line", reason: "name the line in 1 to 200 characters"))
+                issues.append(FieldIssue(field: "spending[\(index)].line", Message("report.line_name")))
             }
             if line.cents < 0 {
-                issues.append(FieldIssue(field: "spending[\(index)].amount", reason: "an amount of zero or more"))
+                issues.append(FieldIssue(field: "spending[\(index)].amount", Message("report.line_negative")))
             }
         }
-        if !spending.isEmpty, spending.reduce(0, { $0 + $1.cents }) != actualCost.cents {
+        let total = Money(cents: spending.reduce(0) { $0 + $1.cents })
+        if !spending.isEmpty, total != actualCost {
             issues.append(
                 FieldIssue(
                     field: "actualCost",
-                    reason: "the lines add up to \(Money(cents: spending.reduce(0) { $0 + $1.cents }).plain) EUR, "
-                        + "not the actual cost of \(actualCost.plain)"))
+                    Message("report.lines_total", ["lines": .money(total), "cost": .money(actualCost)])))
         }
         guard issues.isEmpty else { throw FundError.validation(issues) }
         let lines = String(decoding: try JSONEncoder().encode(spending), as: UTF8.self)

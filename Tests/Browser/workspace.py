@@ -144,6 +144,16 @@ def applicant(driver):
     follow(driver, "Décision : « Lyon Founders Week » est financé")
     expect_text(driver, "Somme accordée", "the decision letter")
     check(driver, "letter")
+    # Its final report, from the application's page.
+    driver.get("%s/applications/%s" % (BASE, os.environ["FUNDED"]))
+    follow(driver, "Déposer le compte rendu financier")
+    expect_text(driver, "Coût réel total du projet", "the final report form")
+    check(driver, "final-report")
+    field(driver, "actualCost", "30 000,00")
+    field(driver, "narrative", "Trois événements, 240 participants.")
+    press(driver, "Déposer le compte rendu")
+    expect_text(driver, "Votre compte rendu financier est déposé", "the final report filed")
+    check(driver, "final-report-filed")
     # The public open-data page, as anyone reads it.
     driver.get(BASE + "/open-data")
     expect_text(driver, "Lyon Founders Week", "the open-data page")

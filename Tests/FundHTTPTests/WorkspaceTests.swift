@@ -392,6 +392,68 @@ struct WorkspaceTests {
         }
     }
 
+    @Test func aGranteeFollowsItsGrantAndFilesItsFinalReportOnThePortal() async throws {
+        try await Self.withWorkspace { database, fixture, client in
+            let finance = FinanceRepository(database)
+            let grant = try #require(try await finance.accounts(submissionId: fixture.lyonFunded).first)
+            _ = try await finance.sign(
+                grantId: grant.id, on: try CalendarDay(parsing: "2024-12-10"), signatories: "Léa")
+            _ = try await finance.pay(
+                grantId: grant.id, amount: Money(cents: 2_000_000), on: try CalendarDay(parsing: "2024-12-12"),
+                reference: "VIR-1")
+            let (cookie, csrf) = try await Self.signIn(client, fixture.applicantLink)
+            let page = try await Self.get(client, "/applications/\(fixture.lyonFunded)", cookie)
+            #expect(page.body.contains("Subvention") && page.body.contains("signée le 10/12/2024"))
+            #expect(page.body.contains("le solde, après l&#39;acceptation du compte rendu financier"), "\(page.body)")
+            #expect(page.body.contains("href=\"/applications/\(fixture.lyonFunded)/final-report\""))
+            let form = try await Self.get(client, "/applications/\(fixture.lyonFunded)/final-report", cookie)
+            #expect(form.status == .ok && form.body.contains("Coût réel total du projet"))
+
+            // Mistakes are said next to their fields, in French, and what was typed is kept.
+            let wrong = try await Self.post(
+                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+                [
+                    ("_csrf", csrf), ("actualCost", "30 000,xx"), ("label[]", "Salles"), ("amount[]", "10 000"),
+                    ("narrative", ""),
+                ])
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.body.contains("écrivez une somme en euros") && wrong.body.contains("value=\"Salles\""))
+            let unbalanced = try await Self.post(
+                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+                [
+                    ("_csrf", csrf), ("actualCost", "30 000"), ("label[]", "Salles"), ("amount[]", "10 000"),
+                    ("narrative", "Trois événements."),
+                ])
+            #expect(unbalanced.status == .unprocessableContent)
+            #expect(unbalanced.body.contains("les postes s&#39;additionnent à"), "\(unbalanced.body)")
+
+            let filed = try await Self.post(
+                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+                [
+                    ("_csrf", csrf), ("actualCost", "30 000,00"), ("label[]", "Salles"), ("amount[]", "10 000"),
+                    ("label[]", "Communication"), ("amount[]", "20 000"), ("label[]", ""), ("amount[]", ""),
+                    ("narrative", "Trois événements, 240 participants."),
+                ])
+            #expect(filed.status == .seeOther)
+            let after = try await Self.get(client, filed.headers[.location] ?? "", cookie)
+            #expect(
+                after.body.contains("Votre compte rendu financier est déposé")
+                    && after.body.contains("déposé, en cours d&#39;examen"))
+            let report = try #require(try await FinalReportRepository(database).reports(grantId: grant.id).first)
+            #expect(
+                report.spending.map(\.line) == ["Salles", "Communication"]
+                    && report.actualCost == Money(cents: 3_000_000))
+            // Filed once: the form is refused until the team returns it.
+            #expect(
+                try await Self.get(client, "/applications/\(fixture.lyonFunded)/final-report", cookie).status
+                    == .conflict)
+            // Another organisation's application has no form for this grantee.
+            #expect(
+                try await Self.get(client, "/applications/\(fixture.niceFunded)/final-report", cookie).status
+                    == .notFound)
+        }
+    }
+
     @Test func theReportsAreTheFilesTheCLIWrites() async throws {
         try await Self.withWorkspace { database, fixture, client in
             let (finance, _) = try await Self.signIn(client, fixture.financeLink)

@@ -318,13 +318,15 @@ public enum PortalPage {
         let files: [FileLine]
         let versions: [VersionLine]
         let letters: [LetterLine]
+        let grant: GrantBlock?
 
         /// - Parameter open: whether the call still takes changes (by the database clock).
         public init(
             chrome: Chrome, submission: Submission, call: Call, history: [SubmissionVersion], open: Bool,
-            letters: [LetterLine] = [], wording: Wording
+            letters: [LetterLine] = [], grant: GrantBlock? = nil, wording: Wording
         ) {
             self.letters = letters
+            self.grant = grant
             let content = submission.content
             self.chrome = chrome
             id = submission.id
