@@ -5,7 +5,9 @@ import FundCore
 /// has not: 7 days before and 1 day before, once each. Each reminder is an outbox row whose event
 /// names the call, the organisation and the delay, so running this any number of times, from any
 /// number of servers, across restarts, queues each reminder once. Reviewers with reviews still
-/// to finalise are reminded once, 2 days before the call's review deadline.
+/// to finalise are reminded once, 2 days before the call's review deadline. Grantees are reminded
+/// of their final report 30 days before it is due (30 June of the year after the decision: six
+/// months after the end of the grant's year), and once when it is late.
 public struct DeadlineReminders: Sendable {
     let database: Database
 
@@ -63,6 +65,38 @@ public struct DeadlineReminders: Sendable {
             RETURNING id
             """)
         queued += try reviewers.decode(Int64.self).reduce(0) { count, _ in count + 1 }
+        queued += try await queueFinalReports(now: now)
         return queued
+    }
+
+    /// The day a grant's final report is due: six months after the end of its decision's year.
+    public static func finalReportDue(decidedIn year: Int) -> CalendarDay {
+        (try? CalendarDay(year: year + 1, month: 6, day: 30)) ?? CalendarDay(Date(), in: LocalTime.paris)
+    }
+
+    /// Reminders of final reports to the grantees of active grants with none filed (or one
+    /// returned): one 30 days before the day, one once it has passed.
+    private func queueFinalReports(now: Date) async throws -> Int {
+        let rows = try await database.query(
+            """
+            WITH due AS (
+                SELECT g.id, g.submission_id, s.organisation_id, s.contact_email, s.contact_name,
+                       make_date(extract(year FROM r.committed_at AT TIME ZONE 'Europe/Paris')::int + 1, 6, 30) AS day
+                FROM grants g JOIN allocation_runs r ON r.id = g.run_id JOIN submissions s ON s.id = g.submission_id
+                WHERE g.status = 'active'
+                  AND NOT EXISTS (SELECT 1 FROM final_reports f WHERE f.grant_id = g.id AND f.status <> 'returned')
+            ), reached AS (
+                SELECT due.*, (\(now)::timestamptz AT TIME ZONE 'Europe/Paris')::date > day AS late FROM due
+                WHERE (\(now)::timestamptz AT TIME ZONE 'Europe/Paris')::date >= day - 30
+            )
+            INSERT INTO mail_outbox (event, template, data, recipient, recipient_name, language)
+            SELECT 'final-report-due:' || id || CASE WHEN late THEN ':late' ELSE ':30d' END, 'reminder.final_report',
+                   jsonb_build_object('grant', id, 'submission', submission_id, 'late', late::int),
+                   contact_email, contact_name, cfund_contact_language(organisation_id, contact_email)
+            FROM reached
+            ON CONFLICT (event, recipient) DO NOTHING
+            RETURNING id
+            """)
+        return try rows.decode(Int64.self).count
     }
 }

@@ -60,9 +60,10 @@ struct DemoCLITests {
         }
         // One message per submission received (22), amended or withdrawn, one to each of the 8
         // reviewers when assigned, one letter per line of the decision (21), the declined grant, the
-        // promotion and the accepted final report: each a file a mail program opens.
+        // promotion, the accepted final report and the 12 reminders of final reports due: each a
+        // file a mail program opens.
         let mail = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("mail").path)
-        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 56)
+        #expect(mail.filter { $0.hasSuffix(".eml") }.count == 68)
         let first = try String(contentsOf: folder.appendingPathComponent("mail/001.eml"), encoding: .utf8)
         #expect(first.hasPrefix("Message-ID: <") && first.contains("Content-Type: multipart/alternative"))
         try await TestCluster.shared.drop(configuration)

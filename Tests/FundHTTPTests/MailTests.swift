@@ -4,6 +4,7 @@ import FundHTTP
 import FundMail
 import FundStore
 import FundTestSupport
+import FundWeb
 import Testing
 
 /// The outbox against a real SMTP conversation (`MailSink`, a server of our own speaking the
@@ -297,6 +298,41 @@ struct MailTests {
             #expect(
                 lastDay.subject == "1 day(s) left to apply to \u{201C}Financing 2024 for French Tech Capitals\u{201D}")
             #expect(lastDay.text.contains("closes on"))
+        }
+    }
+
+    @Test func granteesAreRemindedOfTheirFinalReportOnceBeforeAndOnceLate() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await WorkspaceFixture.make(database, base: "")
+            let clock = SimulatedClock(database)
+            let reminders = DeadlineReminders(database)
+            func queued() async throws -> [String] {
+                try await Outbox(database).list(template: "reminder.final_report").map(\.event).sorted()
+            }
+            // Decided in December 2024: due by 30 June 2025; nothing before 31 May.
+            try await clock.set(try LocalTime.instant("2025-05-30 12:00", in: LocalTime.paris))
+            try await reminders.queueDue()
+            #expect(try await queued().isEmpty)
+            try await clock.set(try LocalTime.instant("2025-06-02 09:00", in: LocalTime.paris))
+            try await reminders.queueDue()
+            try await reminders.queueDue()
+            let grants = try await FinanceRepository(database).accounts(callId: fixture.decidedCallId)
+            #expect(try await queued() == grants.map { "final-report-due:\($0.id):30d" }.sorted())
+            // Lyon files in time; Côte d'Azur is late and hears it once.
+            let lyon = try #require(grants.first { $0.submissionId == fixture.lyonFunded })
+            _ = try await FinalReportRepository(database).file(
+                grantId: lyon.id, organisationId: nil, actualCost: Money(cents: 8_000_000), spending: [],
+                narrative: "Fait.")
+            try await clock.set(try LocalTime.instant("2025-07-01 09:00", in: LocalTime.paris))
+            try await reminders.queueDue()
+            try await reminders.queueDue()
+            let late = try await queued().filter { $0.hasSuffix(":late") }
+            #expect(late == grants.filter { $0.id != lyon.id }.map { "final-report-due:\($0.id):late" })
+            let renderer = MailRenderer(templates: try await WebTemplates.load(), database: database, publicURL: "")
+            let message = try await renderer.render(
+                try #require(try await Outbox(database).list(template: "reminder.final_report").first))
+            #expect(message.subject == "Compte rendu financier en retard : « Azur Talent Days »", "\(message.subject)")
+            #expect(message.text.contains("était attendu le 30/06/2025"))
         }
     }
 }

@@ -283,6 +283,12 @@ extension Catalogue {
         "mail_final_report_returned_lead":
             "The Fund returns the final report of the project \u{201C}{title}\u{201D}: {reason} File it again from your space.",
         "mail_fact_settled": "Final amount",
+        "mail_final_report_soon_subject": "Final report due by {day}: \u{201C}{title}\u{201D}",
+        "mail_final_report_soon_lead":
+            "The final report of the project \u{201C}{title}\u{201D} is due by {day}: the actual cost, the spending by line and what was done. File it from your space; the grant's balance is paid once it is accepted.",
+        "mail_final_report_late_subject": "Final report overdue: \u{201C}{title}\u{201D}",
+        "mail_final_report_late_lead":
+            "The final report of the project \u{201C}{title}\u{201D} was due on {day}. File it as soon as you can from your space: the grant's balance depends on it, and no new application can be examined without it.",
         "mail_fact_paid": "Paid so far",
         "web_open_data_title": "Open data: the grants awarded",
         "web_open_data_lead":

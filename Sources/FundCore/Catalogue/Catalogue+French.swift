@@ -222,6 +222,12 @@ extension Catalogue {
         "mail_final_report_returned_lead":
             "Le Fonds vous renvoie le compte rendu financier du projet « {title} » : {reason} Déposez-le à nouveau depuis votre espace.",
         "mail_fact_settled": "Montant définitif",
+        "mail_final_report_soon_subject": "Compte rendu financier à déposer avant le {day} : « {title} »",
+        "mail_final_report_soon_lead":
+            "Le compte rendu financier du projet « {title} » est attendu au plus tard le {day} : le coût réel, les dépenses par poste et le bilan. Il se dépose depuis votre espace ; le solde de la subvention est versé après son acceptation.",
+        "mail_final_report_late_subject": "Compte rendu financier en retard : « {title} »",
+        "mail_final_report_late_lead":
+            "Le compte rendu financier du projet « {title} » était attendu le {day}. Déposez-le dès que possible depuis votre espace : le solde de la subvention en dépend, et une nouvelle demande ne peut être instruite sans lui.",
         "mail_fact_paid": "Déjà versé",
         "mail_reminder_subject": "Plus que {days} jour(s) pour déposer un dossier à « {call} »",
         "mail_reminder_lead":

@@ -77,6 +77,8 @@ public struct MailRenderer: Sendable {
             parts = try await reminder(entry)
         case "final_report.accepted", "final_report.returned":
             parts = try await finalReport(entry)
+        case "reminder.final_report":
+            parts = try await finalReportReminder(entry)
         case "review.assigned", "review.reopened", "reminder.reviews":
             parts = try await reviewer(entry)
         case "sign-in":
@@ -210,6 +212,24 @@ public struct MailRenderer: Sendable {
         return Parts(
             to: entry, subject: Message("mail_final_report_\(kind)_subject", values).text(in: language),
             paragraphs: paragraphs, facts: facts,
+            link: Parts.Link(
+                label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(account.submissionId)")
+        )
+    }
+
+    /// A final report to file: 30 days before the day, or late.
+    private func finalReportReminder(_ entry: OutboxEntry) async throws -> Parts {
+        let language = entry.language
+        let wording = Wording(language)
+        let account = try await FinanceRepository(database).account(grantId: entry.data["grant"] ?? 0)
+        let due = DeadlineReminders.finalReportDue(decidedIn: account.decidedOn.year)
+        let kind = entry.data["late"] == 1 ? "late" : "soon"
+        let values: [String: Message.Value] = [
+            "title": .text(account.title), "day": .text(language == .fr ? due.french : due.description),
+        ]
+        return Parts(
+            to: entry, subject: Message("mail_final_report_\(kind)_subject", values).text(in: language),
+            paragraphs: [Message("mail_final_report_\(kind)_lead", values).text(in: language)],
             link: Parts.Link(
                 label: wording.text("mail_applications_link"), url: "\(publicURL)/applications/\(account.submissionId)")
         )

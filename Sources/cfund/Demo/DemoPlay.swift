@@ -471,7 +471,7 @@ struct DemoRound: Sendable {
                 + "\(paid.french) of advances (50 %, within the 60 days); the balances await the final reports")
         // Months later, the first grantee's project cost 25 % less than planned: its final report is
         // accepted and the grant reduced in proportion; the balance is due.
-        try await SimulatedClock(database).set(try LocalTime.instant("2025-09-30 11:00", in: Self.paris))
+        try await SimulatedClock(database).set(try LocalTime.instant("2025-06-10 11:00", in: Self.paris))
         if let first = accounts.first {
             let submission = try await SubmissionRepository(database).find(first.submissionId)
             let actual = Money(cents: submission.content.totalCost.cents * 3 / 4)
@@ -489,9 +489,10 @@ struct DemoRound: Sendable {
             let settled = try await finance.account(grantId: first.id)
             summary.settledGrant = "grant \(first.id) comes to \(settled.comesTo.french) of \(settled.amount.french)"
             narrator.step(
-                "30/09/2025: \(first.organisation.name)'s final report shows an actual cost of \(actual.french), 25 % "
+                "10/06/2025: \(first.organisation.name)'s final report shows an actual cost of \(actual.french), 25 % "
                     + "below plan: accepted, the grant is reduced in proportion to \(settled.comesTo.french) and a "
-                    + "balance of \(settled.schedule.due.french) is due")
+                    + "balance of \(settled.schedule.due.french) is due; the other grantees are reminded theirs is due by "
+                    + "30/06/2025")
         }
         if let first = accounts.first(where: \.agreementRequired) {
             let html = try await WebTemplates.load().render(
@@ -523,7 +524,7 @@ struct DemoRound: Sendable {
         summary.files.append("mail/")
         narrator.step(
             "Sent \(tally.sent) messages through SMTP to a local sink (receipts of submissions, amendments, "
-                + "withdrawals, reviewers' assignments, decision letters, in each person's language) and kept them as .eml files in \(folder.lastPathComponent)/mail/"
+                + "withdrawals, reviewers' assignments, decision letters, final reports, in each person's language) and kept them as .eml files in \(folder.lastPathComponent)/mail/"
         )
     }
 
