@@ -11,12 +11,7 @@ public enum RegistryIdentifier {
         let digits = input.filter { !$0.isWhitespace && $0 != "." && $0 != "-" }
         guard !digits.isEmpty else { return nil }
         guard isValidSIRET(digits) else {
-            throw .validation([
-                FieldIssue(
-                    field: "siret",
-                    reason: "\"\(input)\" is not a SIRET: 14 digits whose check key holds; copy it from "
-                        + "annuaire-entreprises.data.gouv.fr")
-            ])
+            throw .validation([FieldIssue(field: "siret", Message("registry.siret", ["input": .text(input)]))])
         }
         return digits
     }
@@ -26,10 +21,7 @@ public enum RegistryIdentifier {
         let text = input.trimmingWhitespace().uppercased()
         guard !text.isEmpty else { return nil }
         guard isValidRNA(text) else {
-            throw .validation([
-                FieldIssue(
-                    field: "rna", reason: "\"\(input)\" is not an RNA number: W followed by 9 digits, e.g. W751234567")
-            ])
+            throw .validation([FieldIssue(field: "rna", Message("registry.rna", ["input": .text(input)]))])
         }
         return text
     }

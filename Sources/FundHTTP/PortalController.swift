@@ -31,6 +31,8 @@ struct PortalController {
         routes.get("applications/:id", use: application)
         routes.get("applications/:id/receipt", use: receipt)
         routes.get("applications/:id/letters/:letterId", use: letter)
+        routes.get("organisation", use: organisation)
+        routes.post("organisation", use: identifyOrganisation)
         routes.get("applications/:id/final-report", use: finalReportForm)
         routes.post("applications/:id/final-report", use: fileFinalReport)
         routes.post("applications/:id/amend", use: amend)
@@ -260,6 +262,44 @@ struct PortalController {
                     open: try await CallRepository(database).takesChanges(call.id), letters: letters,
                     grant: try await grantBlock(submission, visit.wording), wording: visit.wording))
             return visit.page(html)
+        }
+    }
+
+    @Sendable func organisation(request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context) { visit, contact in
+            let html = try await templates.templates().render(
+                PortalPage.OrganisationIdentity(
+                    chrome: visit.chrome(
+                        title: visit.wording.text("web_nav_organisation"), notice: visit.notice(request)),
+                    organisation: try await OrganisationRepository(database).find(String(contact.organisationId)),
+                    wording: visit.wording))
+            return visit.page(html)
+        }
+    }
+
+    struct IdentityFields: PortalForm {
+        var _csrf: String?
+        var siret: String?
+        var rna: String?
+    }
+
+    /// Records the organisation's SIRET and RNA number; an empty field clears it.
+    @Sendable func identifyOrganisation(request: Request, context: AppRequestContext) async throws -> Response {
+        try await form(request, context, IdentityFields.self) { visit, contact, fields in
+            let organisations = OrganisationRepository(database)
+            do {
+                _ = try await organisations.identify(
+                    contact.organisationId, siret: fields.siret ?? "", rna: fields.rna ?? "",
+                    actor: AuditActor.contact(contact.id))
+            } catch FundError.validation(let issues), FundError.conflict(let issues) {
+                let html = try await templates.templates().render(
+                    PortalPage.OrganisationIdentity(
+                        chrome: visit.chrome(title: visit.wording.text("web_nav_organisation")),
+                        organisation: try await organisations.find(String(contact.organisationId)),
+                        siret: fields.siret ?? "", rna: fields.rna ?? "", issues: issues, wording: visit.wording))
+                return visit.page(html, status: .unprocessableContent)
+            }
+            return visit.redirect("/organisation", notice: "web_organisation_saved")
         }
     }
 

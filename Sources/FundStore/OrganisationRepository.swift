@@ -164,7 +164,9 @@ public struct OrganisationRepository: Sendable {
     }
 
     /// Records an organisation's SIRET and RNA number (nil: leave as stored; "" clears it).
-    public func identify(_ organisationId: Int64, siret: String?, rna: String?) async throws -> Organisation {
+    public func identify(_ organisationId: Int64, siret: String?, rna: String?, actor: String? = nil) async throws
+        -> Organisation
+    {
         let siret = try siret.map { try RegistryIdentifier.siret($0) ?? "" }
         let rna = try rna.map { try RegistryIdentifier.rna($0) ?? "" }
         try await database.query(
@@ -173,7 +175,7 @@ public struct OrganisationRepository: Sendable {
             SET siret = CASE WHEN \(siret)::text IS NULL THEN siret ELSE nullif(\(siret), '') END,
                 rna = CASE WHEN \(rna)::text IS NULL THEN rna ELSE nullif(\(rna), '') END
             WHERE id = \(organisationId)
-            """)
+            """, actor: actor)
         return try await find(String(organisationId))
     }
 

@@ -69,6 +69,10 @@ def main():
         expect_text(driver, "Open calls", "home in English")
         check(driver, "home-en")
         follow(driver, "Français")
+        follow(driver, "Mon organisation")
+        expect_text(driver, "Numéro RNA (associations)", "the organisation's page")
+        check(driver, "organisation")
+        follow(driver, "Appels à projets")
 
         press(driver, "Commencer un dossier")
         expect_text(driver, "Rien n'est déposé tant que vous n'avez pas appuyé", "new draft")

@@ -186,6 +186,33 @@ struct PortalTests {
         }
     }
 
+    @Test func contactsKeepTheirOrganisationsIdentifiersUpToDate() async throws {
+        try await Self.withPortal { database, fixture, client in
+            let (cookie, csrf) = try await Self.signIn(client, fixture.lyonLink)
+            let page = try await Self.get(client, "/organisation", cookie: cookie)
+            #expect(page.status == .ok && page.body.contains("Numéro RNA (associations)"))
+            #expect(page.body.contains("href=\"/organisation\""))
+            let wrong = try await Self.post(
+                client, "/organisation", cookie: cookie,
+                form: [("_csrf", csrf), ("siret", "123 456 789 00012"), ("rna", "")])
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.body.contains("n&#39;est pas un SIRET") && wrong.body.contains("value=\"123 456 789 00012\""))
+            let saved = try await Self.post(
+                client, "/organisation", cookie: cookie,
+                form: [("_csrf", csrf), ("siret", "130 025 265 00013"), ("rna", "w691234567")])
+            #expect(saved.status == .seeOther)
+            let lyon = try await OrganisationRepository(database).find("French Tech Lyon")
+            #expect(lyon.siret == "13002526500013" && lyon.rna == "W691234567")
+            let after = try await Self.get(client, saved.headers[.location] ?? "", cookie: cookie)
+            #expect(after.body.contains("Les numéros de votre organisation sont enregistrés"))
+            // Recorded as the contact's change.
+            let actors = try await database.query(
+                "SELECT actor FROM audit_events WHERE target = \("organisation:\(lyon.id)") AND action = 'organisation.update'"
+            ).decode(String.self)
+            #expect(actors.count == 1 && actors[0].hasPrefix("contact:"), "\(actors)")
+        }
+    }
+
     @Test func everyFormNeedsTheSessionsTokenAndNothingChangesWithoutIt() async throws {
         try await Self.withPortal { database, fixture, client in
             let (cookie, csrf) = try await Self.signIn(client, fixture.lyonLink)

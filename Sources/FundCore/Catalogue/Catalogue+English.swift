@@ -14,6 +14,9 @@ extension Catalogue {
         "cost.positive": "the total cost must be above zero",
         "ambitions.none": "name at least one of the Mission's ambitions",
         "email.invalid": "\"{email}\" is not an email address",
+        "registry.siret":
+            "\"{input}\" is not a SIRET: 14 digits whose check key holds; copy it from annuaire-entreprises.data.gouv.fr",
+        "registry.rna": "\"{input}\" is not an RNA number: W followed by 9 digits, e.g. W751234567",
         // Final reports.
         "report.lines_total": "the lines add up to {lines}, not the actual cost of {cost}",
         "report.line_name": "name each line, in at most 200 characters",
@@ -238,6 +241,17 @@ extension Catalogue {
         "mail_receipt_link": "See and print the receipt",
         "web_receipt": "Deposit receipt",
         "web_letters": "Letters from the Fund",
+        "web_nav_organisation": "My organisation",
+        "web_organisation_lead":
+            "The Fund names your organisation by these numbers in agreements and in the open data it publishes about grants. Keep them up to date.",
+        "web_organisation_siret": "SIRET",
+        "web_organisation_siret_hint":
+            "14 digits, spaces allowed, as the companies directory (annuaire-entreprises.data.gouv.fr) gives them.",
+        "web_organisation_rna": "RNA number (associations)",
+        "web_organisation_rna_hint":
+            "W followed by 9 digits, for example W751234567. Leave it empty if your organisation is not an association.",
+        "web_organisation_save": "Save",
+        "web_organisation_saved": "Your organisation's numbers are saved.",
         "web_grant_title": "Grant",
         "web_grant_amount": "Amount",
         "web_grant_settled": "{settled} after the final report ({amount} awarded)",

@@ -14,6 +14,9 @@ extension Catalogue {
         "cost.positive": "le coût total doit être supérieur à zéro",
         "ambitions.none": "choisissez au moins une des ambitions de la Mission",
         "email.invalid": "« {email} » n'est pas une adresse électronique",
+        "registry.siret":
+            "« {input} » n'est pas un SIRET : 14 chiffres dont la clé de contrôle est juste ; recopiez-le depuis annuaire-entreprises.data.gouv.fr",
+        "registry.rna": "« {input} » n'est pas un numéro RNA : W suivi de 9 chiffres, par exemple W751234567",
         // Comptes rendus financiers.
         "report.lines_total": "les postes s'additionnent à {lines}, pas au coût réel de {cost}",
         "report.line_name": "nommez chaque poste, en 200 caractères au plus",
@@ -261,6 +264,17 @@ extension Catalogue {
         "mail_receipt_link": "Voir et imprimer le récépissé",
         "web_receipt": "Récépissé de dépôt",
         "web_letters": "Courriers du Fonds",
+        "web_nav_organisation": "Mon organisation",
+        "web_organisation_lead":
+            "Le Fonds nomme votre organisation par ces numéros dans les conventions et dans les données ouvertes qu'il publie sur les subventions. Gardez-les à jour.",
+        "web_organisation_siret": "SIRET",
+        "web_organisation_siret_hint":
+            "14 chiffres, espaces permis, tels que l'annuaire des entreprises (annuaire-entreprises.data.gouv.fr) les donne.",
+        "web_organisation_rna": "Numéro RNA (associations)",
+        "web_organisation_rna_hint":
+            "W suivi de 9 chiffres, par exemple W751234567. Laissez vide si votre organisation n'est pas une association.",
+        "web_organisation_save": "Enregistrer",
+        "web_organisation_saved": "Les numéros de votre organisation sont enregistrés.",
         "web_grant_title": "Subvention",
         "web_grant_amount": "Montant",
         "web_grant_settled": "{settled} après le compte rendu financier ({amount} accordés)",

@@ -11,7 +11,11 @@ public enum Menu: Sendable {
     var links: [(href: String, key: String)] {
         switch self {
         case .none: return []
-        case .applicant: return [("/", "web_nav_calls"), ("/applications", "web_nav_applications")]
+        case .applicant:
+            return [
+                ("/", "web_nav_calls"), ("/applications", "web_nav_applications"),
+                ("/organisation", "web_nav_organisation"),
+            ]
         case .reviewer: return [("/review", "web_nav_reviews")]
         case .admin: return [("/admin", "web_nav_admin_calls")]
         }
