@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .target(name: "FundCore", swiftSettings: swiftSettings),
@@ -56,7 +57,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "FundReports", dependencies: ["FundCore", "FundStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "FundReports",
+            dependencies: ["FundCore", "FundStore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "FundHTTP",
             dependencies: [

@@ -49,7 +49,7 @@ struct DemoCLITests {
         #expect(!html.contains("https://") && !html.contains("http://"))
         for file in [
             "allocations-excel.csv", "allocations.json", "envelope.txt", "reviews.csv", "sheet-hugo.lefebvre.csv",
-            "subventions.csv", "subventions.json", "agreement-1.html",
+            "subventions.csv", "subventions.json", "agreement-1.html", "finance.xlsx",
         ] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
         }

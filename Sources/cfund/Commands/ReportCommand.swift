@@ -9,7 +9,9 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports for finance: allocations of a call, an envelope's reconciliation, reviews, a summary page.",
-        subcommands: [Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self, OpenDataReport.self]
+        subcommands: [
+            Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self, OpenDataReport.self, Workbook.self,
+        ]
     )
 
     struct Allocations: AsyncParsableCommand {
@@ -288,6 +290,34 @@ extension ReportCommand {
             try Data(OpenData.csv(rows).utf8).write(to: URL(fileURLWithPath: output))
             try Data(OpenData.json(rows).utf8).write(to: URL(fileURLWithPath: json))
             print("Wrote \(rows.count) grant(s) under a signed agreement to \(output) and \(json).")
+        }
+    }
+}
+
+extension ReportCommand {
+    struct Workbook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "xlsx",
+            abstract: "The finance reports of an envelope as one .xlsx workbook: allocations, payments, the ledger.",
+            discussion: """
+                Three sheets (Attributions, Versements, Enveloppe): amounts are numbers with a euro format, days \
+                are dates, the header row is bold and stays in view. Text is never read as a formula.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Envelope id or name.") var envelope: String
+        @Option(help: "The .xlsx file to write.") var output: String
+
+        func run() async throws {
+            let (reference, output) = (envelope, output)
+            let workbook = try await database.withDatabase { database in
+                let id = try await EnvelopeRepository(database).find(reference).envelope.id
+                return try await FinanceWorkbook.make(envelopeId: id, database: database)
+            }
+            try workbook.write(to: URL(fileURLWithPath: output))
+            print(
+                "Wrote \(output): "
+                    + workbook.sheets.map { "\($0.name) (\($0.rows.count) rows)" }.joined(separator: ", ")
+                    + ".")
         }
     }
 }

@@ -565,6 +565,9 @@ struct DemoRound: Sendable {
         json.write(OpenData.json(openData))
         json.close()
         summary.openDataRows = openData.count
+        try await FinanceWorkbook.make(envelopeId: call.envelopeId, database: database)
+            .write(to: folder.appendingPathComponent("finance.xlsx"))
+        summary.files.append("finance.xlsx")
         let page = try await CallReportRepository(database).page(call: call)
         try await ReportCommand.HTML.write(page, language: .fr, to: folder.appendingPathComponent("summary.html").path)
         summary.files.append("summary.html")
@@ -573,7 +576,8 @@ struct DemoRound: Sendable {
         summary.envelopeGranted = Money.total(rows.map(\.granted))
         narrator.step(
             "Wrote the allocations report (CSV, Excel-friendly CSV, JSON), the envelope report, the reviews "
-                + "export, summary.html and the open-data file of the \(openData.count) signed grants "
-                + "(subventions.csv and .json, SCDL format) to \(folder.lastPathComponent)/")
+                + "export, summary.html, finance.xlsx (allocations, payments, the envelope's ledger) and the open-data "
+                + "file of the \(openData.count) signed grants (subventions.csv and .json, SCDL format) to "
+                + "\(folder.lastPathComponent)/")
     }
 }
