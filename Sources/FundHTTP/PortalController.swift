@@ -338,26 +338,27 @@ struct PortalController {
         }
     }
 
-    struct FinalReportFields: PortalForm {
-        var _csrf: String?
-        var actualCost: String?
-        var label: [String]?
-        var amount: [String]?
-        var narrative: String?
-    }
+    /// The largest supporting file of a final report.
+    static let finalReportFileBytes: Int64 = 10 * 1_048_576
 
+    /// The report's form, with one optional supporting file after its fields (multipart, so the
+    /// file streams into PostgreSQL as it arrives).
     @Sendable func fileFinalReport(request: Request, context: AppRequestContext) async throws -> Response {
-        try await form(request, context, FinalReportFields.self) { visit, contact, fields in
+        try await gate.page(request, context, for: .applicant) { visit, session in
+            guard let contact = session.contact else { throw FundError.notFound(kind: "page", reference: "") }
+            let upload = try MultipartUpload(request)
+            let (fields, fileName) = try await upload.fieldsUntilFile()
+            guard CSRFCheck.passes(fields["_csrf"], session: session) else { return try await gate.csrfRefused(visit) }
             let submission = try await ownSubmission(context, contact)
             let account = try await grantOpenToReport(submission)
-            let typed = zip(fields.label ?? [], fields.amount ?? []).map { ($0, $1) }
+            let typed = (0..<8).map { (fields["label\($0)"] ?? "", fields["amount\($0)"] ?? "") }
                 .filter {
                     !$0.0.trimmingCharacters(in: .whitespaces).isEmpty
                         || !$0.1.trimmingCharacters(in: .whitespaces).isEmpty
                 }
             var issues: [FieldIssue] = []
             var cost = Money.zero
-            do { cost = try Money(parsing: fields.actualCost ?? "") } catch {
+            do { cost = try Money(parsing: fields["actualCost"] ?? "") } catch {
                 issues.append(FieldIssue(field: "actualCost", Message("web_amount_invalid")))
             }
             var lines: [FinalReport.Line] = []
@@ -370,15 +371,32 @@ struct PortalController {
                 let html = try await templates.templates().render(
                     PortalPage.FinalReportForm(
                         chrome: visit.chrome("web_final_report_title"), submission: submission,
-                        actualCost: fields.actualCost ?? "", lines: typed, narrative: fields.narrative ?? "",
+                        actualCost: fields["actualCost"] ?? "", lines: typed, narrative: fields["narrative"] ?? "",
                         issues: issues, wording: visit.wording))
-                return visit.page(html, status: .unprocessableContent)
+                var response = visit.page(html, status: .unprocessableContent)
+                // The rest of a file not read: the connection cannot carry another request.
+                if fileName != nil { response.headers[.connection] = "close" }
+                return response
             }
             guard issues.isEmpty else { return try await again(issues) }
+            var attachments: [Int64] = []
+            if let fileName {
+                do {
+                    let stored = try await AttachmentRepository(database).store(
+                        organisationId: contact.organisationId, kind: .other, fileName: fileName,
+                        maxBytes: Self.finalReportFileBytes, uploadedBy: AuditActor.contact(contact.id),
+                        bytes: upload.file)
+                    attachments = [stored.id]
+                } catch FundError.validation(let found) {
+                    return try await again(
+                        found.map { FieldIssue(field: "file", reason: $0.reason(in: visit.language)) })
+                }
+            }
             do {
                 _ = try await FinalReportRepository(database).file(
                     grantId: account.id, organisationId: contact.organisationId, actualCost: cost, spending: lines,
-                    narrative: fields.narrative ?? "", actor: AuditActor.contact(contact.id))
+                    narrative: fields["narrative"] ?? "", attachmentIds: attachments,
+                    actor: AuditActor.contact(contact.id))
             } catch FundError.validation(let found) {
                 return try await again(found)
             }

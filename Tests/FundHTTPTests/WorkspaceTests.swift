@@ -36,6 +36,30 @@ struct WorkspaceTests {
         return (cookie, PortalTests.csrf(home.body))
     }
 
+    /// A form posted as a browser posts one with a file input: multipart, the fields first, then
+    /// the file (an empty part when none is chosen).
+    static func multipart(
+        _ client: Client, _ uri: String, _ cookie: String, _ fields: [(String, String)],
+        file: (name: String, bytes: [UInt8])? = nil
+    ) async throws -> PortalTests.Page {
+        let boundary = "cfund-test-boundary-7d1"
+        var body = ByteBuffer()
+        for (name, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file?.name ?? "")\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(file?.bytes ?? [])
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return try await client.execute(
+            uri: uri, method: .post,
+            headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .cookie: cookie], body: body
+        ) { response in
+            PortalTests.Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
     static func get(_ client: Client, _ uri: String, _ cookie: String) async throws -> PortalTests.Page {
         try await PortalTests.get(client, uri, cookie: cookie)
     }
@@ -410,30 +434,37 @@ struct WorkspaceTests {
             #expect(form.status == .ok && form.body.contains("Coût réel total du projet"))
 
             // Mistakes are said next to their fields, in French, and what was typed is kept.
-            let wrong = try await Self.post(
-                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+            let uri = "/applications/\(fixture.lyonFunded)/final-report"
+            let wrong = try await Self.multipart(
+                client, uri, cookie,
                 [
-                    ("_csrf", csrf), ("actualCost", "30 000,xx"), ("label[]", "Salles"), ("amount[]", "10 000"),
+                    ("_csrf", csrf), ("actualCost", "30 000,xx"), ("label0", "Salles"), ("amount0", "10 000"),
                     ("narrative", ""),
                 ])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("écrivez une somme en euros") && wrong.body.contains("value=\"Salles\""))
-            let unbalanced = try await Self.post(
-                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+            let unbalanced = try await Self.multipart(
+                client, uri, cookie,
                 [
-                    ("_csrf", csrf), ("actualCost", "30 000"), ("label[]", "Salles"), ("amount[]", "10 000"),
+                    ("_csrf", csrf), ("actualCost", "30 000"), ("label0", "Salles"), ("amount0", "10 000"),
                     ("narrative", "Trois événements."),
                 ])
             #expect(unbalanced.status == .unprocessableContent)
             #expect(unbalanced.body.contains("les postes s&#39;additionnent à"), "\(unbalanced.body)")
+            // A supporting file is known by its content: a text named .pdf is refused next to the field.
+            let fake = try await Self.multipart(
+                client, uri, cookie,
+                [("_csrf", csrf), ("actualCost", "30 000"), ("narrative", "Trois événements.")],
+                file: ("factures.pdf", Array("pas un PDF".utf8)))
+            #expect(fake.status == .unprocessableContent && fake.body.contains("id=\"file-error\""), "\(fake.body)")
 
-            let filed = try await Self.post(
-                client, "/applications/\(fixture.lyonFunded)/final-report", cookie,
+            let filed = try await Self.multipart(
+                client, uri, cookie,
                 [
-                    ("_csrf", csrf), ("actualCost", "30 000,00"), ("label[]", "Salles"), ("amount[]", "10 000"),
-                    ("label[]", "Communication"), ("amount[]", "20 000"), ("label[]", ""), ("amount[]", ""),
+                    ("_csrf", csrf), ("actualCost", "30 000,00"), ("label0", "Salles"), ("amount0", "10 000"),
+                    ("label1", "Communication"), ("amount1", "20 000"), ("label2", ""), ("amount2", ""),
                     ("narrative", "Trois événements, 240 participants."),
-                ])
+                ], file: ("factures.pdf", Array(WorkspaceFixture.pdf.utf8)))
             #expect(filed.status == .seeOther)
             let after = try await Self.get(client, filed.headers[.location] ?? "", cookie)
             #expect(

@@ -286,6 +286,9 @@ extension Catalogue {
         "web_final_report_narrative_hint":
             "What the project achieved, and why the figures differ from the planned budget.",
         "web_final_report_send": "File the report",
+        "web_final_report_file_label": "Supporting file",
+        "web_final_report_file_hint":
+            "Optional: the invoices or the report in one PDF, ODT/ODS, DOCX/XLSX, PNG or JPEG file of at most 10 MB. If the form comes back with an error, choose the file again.",
         "web_final_report_filed": "Your final report is filed; the Fund's team will write to you with its decision.",
         "mail_final_report_accepted_subject": "Final report accepted: \u{201C}{title}\u{201D}",
         "mail_final_report_accepted_lead":

@@ -309,6 +309,9 @@ extension Catalogue {
         "web_final_report_narrative_hint":
             "Ce qui a été réalisé, et l'explication des écarts avec le budget prévisionnel.",
         "web_final_report_send": "Déposer le compte rendu",
+        "web_final_report_file_label": "Pièce justificative",
+        "web_final_report_file_hint":
+            "Facultatif : les factures ou le bilan en un fichier PDF, ODT/ODS, DOCX/XLSX, PNG ou JPEG de 10 Mo au plus. Si le formulaire revient avec une erreur, choisissez le fichier à nouveau.",
         "web_final_report_filed":
             "Votre compte rendu financier est déposé ; l'équipe du Fonds vous écrira sa décision.",
         "web_open_data_title": "Données ouvertes : les subventions attribuées",

@@ -80,6 +80,7 @@ extension PortalPage {
         let linesError: String?
         let narrative: String
         let narrativeError: String?
+        let fileError: String?
         let errors: [ErrorLink]
 
         public init(
@@ -103,10 +104,12 @@ extension PortalPage {
             actualError = issue("actualCost")
             linesError = issue("spending")
             narrativeError = issue("narrative")
+            fileError = issue("file") ?? issue("attachments")
             errors = [
                 (actualError, "actual-cost", "web_final_report_actual"),
                 (linesError, "line-0-label", "web_final_report_lines"),
                 (narrativeError, "narrative", "web_final_report_narrative"),
+                (fileError, "file", "web_final_report_file_label"),
             ].compactMap { error, anchor, key in
                 error.map { ErrorLink(anchor: anchor, label: wording.text(key), message: $0) }
             }
