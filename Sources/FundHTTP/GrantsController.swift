@@ -97,9 +97,9 @@ struct GrantsController {
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> GrantList {
         let applicant = try await TokenRepository(database).applicant(for: request)
-        let accounts = try await FinanceRepository(database).accounts()
-        return GrantList(
-            grants: accounts.filter { $0.organisation.id == applicant.organisation.id }.map(GrantResource.init))
+        // Only the caller's grants are read, not every grant of the fund.
+        let accounts = try await FinanceRepository(database).accounts(organisationId: applicant.organisation.id)
+        return GrantList(grants: accounts.map(GrantResource.init))
     }
 
     @Sendable func reports(request: Request, context: AppRequestContext) async throws -> ReportList {

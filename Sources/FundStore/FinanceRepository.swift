@@ -97,9 +97,9 @@ public struct FinanceRepository: Sendable {
     }
 
     /// The active grants of a call (every call when nil), or the one grant asked for.
-    public func accounts(callId: Int64? = nil, grantId: Int64? = nil, submissionId: Int64? = nil) async throws
-        -> [GrantAccount]
-    {
+    public func accounts(
+        callId: Int64? = nil, grantId: Int64? = nil, submissionId: Int64? = nil, organisationId: Int64? = nil
+    ) async throws -> [GrantAccount] {
         let today = try await today()
         let rows = try await database.query(
             """
@@ -118,6 +118,7 @@ public struct FinanceRepository: Sendable {
             WHERE (\(grantId)::bigint IS NULL AND g.status = 'active' OR g.id = \(grantId))
               AND (\(callId)::bigint IS NULL OR g.call_id = \(callId))
               AND (\(submissionId)::bigint IS NULL OR g.submission_id = \(submissionId))
+              AND (\(organisationId)::bigint IS NULL OR s.organisation_id = \(organisationId))
             ORDER BY g.call_id, g.id
             """)
         var accounts: [GrantAccount] = []

@@ -16,6 +16,28 @@ func describe(_ state: PaymentSchedule.State) -> String {
     }
 }
 
+/// A bank transfer as the commands that record money take it: to a grantee or back from one.
+struct TransferOptions: ParsableArguments {
+    @Option(help: "Amount in euros, e.g. 20000.00.") var amount: String
+    @Option(help: "The day of the transfer (YYYY-MM-DD).") var on: String
+    @Option(help: "The bank transfer's reference.") var reference: String
+
+    func parsed() throws -> (Money, CalendarDay, String) {
+        (
+            try parseOption("amount", amount, Money.init(parsing:)),
+            try parseOption("on", on, CalendarDay.init(parsing:)),
+            reference
+        )
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The id of the call this id or title names; nil (every call) when none is given.
+    func callId(in database: Database) async throws -> Int64? {
+        try await asyncMap { try await CallRepository(database).find($0).id }
+    }
+}
+
 extension GrantCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -140,7 +162,7 @@ struct PaymentCommand: AsyncParsableCommand {
         func run() async throws {
             let (reference, dueOnly) = (call, dueOnly)
             let accounts = try await database.withDatabase { database in
-                let callId = try await reference.asyncMap { try await CallRepository(database).find($0).id }
+                let callId = try await reference.callId(in: database)
                 return try await FinanceRepository(database).accounts(callId: callId)
             }
             var rows: [(GrantAccount, PaymentSchedule.Instalment)] = []
@@ -192,14 +214,11 @@ struct PaymentCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Grant id.") var grant: Int64
-        @Option(help: "Amount in euros, e.g. 20000.00.") var amount: String
-        @Option(help: "The day the transfer was made (YYYY-MM-DD).") var on: String
-        @Option(help: "The bank transfer's reference.") var reference: String
+        @OptionGroup var transfer: TransferOptions
 
         func run() async throws {
-            let money = try parseOption("amount", amount, Money.init(parsing:))
-            let day = try parseOption("on", on, CalendarDay.init(parsing:))
-            let (grant, reference) = (grant, reference)
+            let (money, day, reference) = try transfer.parsed()
+            let grant = grant
             let (payment, recorded, account) = try await database.withDatabase { database in
                 let finance = FinanceRepository(database)
                 let (payment, recorded) = try await finance.pay(
@@ -222,7 +241,7 @@ struct PaymentCommand: AsyncParsableCommand {
         func run() async throws {
             let reference = call
             let payments = try await database.withDatabase { database in
-                let callId = try await reference.asyncMap { try await CallRepository(database).find($0).id }
+                let callId = try await reference.callId(in: database)
                 return try await FinanceRepository(database).payments(callId: callId)
             }
             let listing = Listing(
@@ -285,14 +304,11 @@ extension PaymentCommand {
             discussion: "Refused beyond what is to be recovered (cfund grant show GRANT says how much).")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Grant id.") var grant: Int64
-        @Option(help: "Amount in euros.") var amount: String
-        @Option(help: "The day the money arrived (YYYY-MM-DD).") var on: String
-        @Option(help: "The bank transfer's reference.") var reference: String
+        @OptionGroup var transfer: TransferOptions
 
         func run() async throws {
-            let money = try parseOption("amount", amount, Money.init(parsing:))
-            let day = try parseOption("on", on, CalendarDay.init(parsing:))
-            let (grant, reference) = (grant, reference)
+            let (money, day, reference) = try transfer.parsed()
+            let grant = grant
             let account = try await database.withDatabase { database in
                 try await FinalReportRepository(database).recover(
                     grantId: grant, amount: money, on: day, reference: reference)
@@ -327,7 +343,7 @@ struct FinalReportCommand: AsyncParsableCommand {
         func run() async throws {
             let reference = call
             let accounts = try await database.withDatabase { database in
-                let callId = try await reference.asyncMap { try await CallRepository(database).find($0).id }
+                let callId = try await reference.callId(in: database)
                 return try await FinanceRepository(database).accounts(callId: callId)
             }
             let listing = Listing(

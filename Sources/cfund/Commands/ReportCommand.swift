@@ -264,7 +264,7 @@ extension ReportCommand {
             let (rows, missing) = try await database.withDatabase { database in
                 let finance = FinanceRepository(database)
                 var accounts = try await finance.accounts(
-                    callId: try await call.asyncMap { try await CallRepository(database).find($0).id })
+                    callId: try await call.callId(in: database))
                 if let envelope {
                     let envelopeId = try await EnvelopeRepository(database).find(envelope).envelope.id
                     let calls = Set(
