@@ -79,6 +79,38 @@ struct TextRuleTests {
         }
     }
 
+    /// `cfund_text_fits` measures ASCII text without `cfund_clean` (0021): on generated texts of
+    /// spaces, line ends, controls and letters, both ways must answer alike, at every bound.
+    @Test func theFastPathAnswersAsTheCleanTextDoes() async throws {
+        let alphabet: [String] = [
+            " ", "\t", "\n", "\r", "\r\n", "\u{B}", "\u{C}", "\u{1}", "\u{1F}", "\u{7F}", "a", "Z", "é",
+        ]
+        var seed: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let texts = (0..<2_000).map { index in
+            let pieces = (0..<next(9)).map { _ in alphabet[next(index < 1_000 ? alphabet.count - 1 : alphabet.count)] }
+            return pieces.joined()
+        }
+        try await withTestDatabase { database in
+            let rows = try await database.query(
+                """
+                SELECT t, lo, m FROM unnest(\(texts)::text[]) t, generate_series(0, 4) lo, (VALUES (false), (true)) v(m)
+                WHERE cfund_text_fits(t, lo, lo + 2, m) IS DISTINCT FROM (
+                    char_length(cfund_clean(t, m)) BETWEEN lo AND lo + 2
+                    AND cfund_clean(t, m) !~ CASE WHEN m THEN '[\\u0001-\\u0008\\u000B-\\u001F\\u007F-\\u009F]'
+                                                  ELSE '[\\u0001-\\u001F\\u007F-\\u009F]' END)
+                """)
+            var disagreements: [String] = []
+            for (text, low, multiline) in try rows.decode((String, Int, Bool).self) {
+                disagreements.append("\(text.unicodeScalars.map { String($0.value, radix: 16) }) \(low) \(multiline)")
+            }
+            #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+        }
+    }
+
     @Test func boundariesAgreeOnBothSides() async throws {
         try await withTestDatabase { database in
             for rule in Self.rules {
