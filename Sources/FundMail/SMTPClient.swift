@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// How a delivery attempt ended when it did not end well: a temporary failure (a 4xx answer, a
 /// connection lost or refused, TLS or credentials the server does not accept) is tried again
@@ -181,14 +182,20 @@ public struct SMTPClient: MailTransport {
             try? await write(ByteBuffer(string: "QUIT\r\n"))
         }
 
-        /// TLS goes in front of everything, in the event loop, before the next EHLO is written.
+        /// TLS goes in front of everything, in the event loop, and the next EHLO waits for the
+        /// handshake: written before, it would fail as a write on a closed channel instead of
+        /// saying why TLS was refused (an untrusted certificate).
         private func startTLS() async throws {
             guard let tls = client.tls else { return }
             let (channel, name) = (self.channel.channel, client.server.tlsName)
+            let handshake = channel.eventLoop.makePromise(of: Void.self)
             try await channel.eventLoop.submit {
+                let handler = try NIOSSLClientHandler(context: tls, serverHostname: name)
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
                 try channel.pipeline.syncOperations.addHandler(
-                    NIOSSLClientHandler(context: tls, serverHostname: name), position: .first)
+                    HandshakeWatcher(handshake), position: .after(handler))
             }.get()
+            try await handshake.futureResult.get()
         }
 
         private func authenticate(
@@ -239,5 +246,44 @@ extension String {
                 return (line.hasPrefix(".") ? "." : "") + line + "\r\n"
             }
             .joined()
+    }
+}
+
+/// Completes its promise when the TLS handshake in front of it is over, or fails it with why the
+/// handshake failed (or the connection closed first); passes everything on.
+private final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let handshake: EventLoopPromise<Void>
+    private var settled = false
+
+    init(_ handshake: EventLoopPromise<Void>) {
+        self.handshake = handshake
+    }
+
+    private func settle(_ result: Result<Void, any Error>) {
+        guard !settled else { return }
+        settled = true
+        handshake.completeWith(result)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { settle(.success(())) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        settle(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        settle(.failure(ChannelError.ioOnClosedChannel))
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        settle(.failure(ChannelError.ioOnClosedChannel))
     }
 }
