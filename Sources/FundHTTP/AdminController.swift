@@ -9,7 +9,8 @@ import Hummingbird
 /// The programme team's and finance's pages: where every call stands, one page per call with its
 /// reports. Both roles read everything; one action changes state from the web, assigning the
 /// missing reviews (the programme team only, confirmed, through the CLI's own code path, audited
-/// with the person's identity). Everything else that acts stays in the CLI.
+/// with the person's identity). Everything else that acts stays in the CLI. The pages that only
+/// read read the replica when there is one (`WebGate.reads`).
 struct AdminController {
     let database: Database
     let templates: TemplateStore
@@ -27,6 +28,7 @@ struct AdminController {
 
     @Sendable func calls(request: Request, context: AppRequestContext) async throws -> Response {
         try await gate.page(request, context, for: .admin(acting: false)) { visit, _ in
+            let database = await gate.reads(request)
             let html = try await templates.templates().render(
                 AdminPage.Calls(
                     chrome: visit.chrome("web_admin_calls_title"),
@@ -37,7 +39,8 @@ struct AdminController {
 
     @Sendable func call(request: Request, context: AppRequestContext) async throws -> Response {
         try await gate.page(request, context, for: .admin(acting: false)) { visit, session in
-            let overview = try await overview(context)
+            let database = await gate.reads(request)
+            let overview = try await overview(context, on: database)
             let call = overview.call
             let reviews = ReviewRepository(database)
             let (_, reviewers) = try await reviews.status(callId: call.id, wanted: call.reviewsPerSubmission)
@@ -72,7 +75,8 @@ struct AdminController {
     /// spreadsheet CSV, JSON) and the summary once decided, the reviews at any time.
     @Sendable func report(request: Request, context: AppRequestContext) async throws -> Response {
         try await gate.page(request, context, for: .admin(acting: false)) { visit, _ in
-            let call = try await overview(context).call
+            let database = await gate.reads(request)
+            let call = try await overview(context, on: database).call
             let name = context.parameters.get("report") ?? ""
             let sink = TextSink()
             let type: String
@@ -110,7 +114,7 @@ struct AdminController {
         try await gate.page(request, context, for: .admin(acting: true)) { visit, _ in
             let html = try await templates.templates().render(
                 AdminPage.Assign(
-                    chrome: visit.chrome("web_assign_title"), overview: try await overview(context),
+                    chrome: visit.chrome("web_assign_title"), overview: try await overview(context, on: database),
                     wording: visit.wording))
             return visit.page(html)
         }
@@ -120,7 +124,7 @@ struct AdminController {
     @Sendable func assign(request: Request, context: AppRequestContext) async throws -> Response {
         try await gate.form(request, context, for: .admin(acting: true), SignInController.FormToken.self) {
             visit, session, _ in
-            let call = try await overview(context).call
+            let call = try await overview(context, on: database).call
             try await database.transaction(actor: session.actor) { transaction in
                 let reviewing = try await CallRepository(transaction).startReviewing(call)
                 _ = try await ReviewRepository(transaction).assign(
@@ -130,7 +134,7 @@ struct AdminController {
         }
     }
 
-    private func overview(_ context: AppRequestContext) async throws -> CallOverview {
+    private func overview(_ context: AppRequestContext, on database: Database) async throws -> CallOverview {
         let id = try context.identifier("callId", kind: "call")
         guard let overview = try await CallOverviewRepository(database).overviews(callId: id).first else {
             throw FundError.notFound(kind: "call", reference: String(id))

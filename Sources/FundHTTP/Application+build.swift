@@ -20,6 +20,7 @@ public func buildRouter(
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
+    if database.replica != nil { router.add(middleware: ReadYourWritesMiddleware(database: database)) }
     router.addRoutes(HealthController(database: database).endpoints)
     router.get("metrics") { _, _ -> Response in
         Response(
@@ -61,14 +62,16 @@ public func buildRouter(
 /// `onListening` receives); `limits` (`ServerLimits`: timeouts, sizes, connections);
 /// `descriptors`, the process's file-descriptor limit, below which connections are kept;
 /// `sealEvery`, how often the audit events requests wrote are sealed into the chain; `mail`,
-/// where the outbox's messages go (none sent when nil).
+/// where the outbox's messages go (none sent when nil); `replica`, a streaming replica's pool for
+/// the reads that may lag (`CFUND_READ_DATABASE_URL`), run with the server.
 public func buildApplication(
-    client: PostgresClient, configuration: DatabaseConfiguration, host: String, port: Int, logger: Logger,
+    client: PostgresClient, configuration: DatabaseConfiguration, replica: Database.Replica? = nil, host: String,
+    port: Int, logger: Logger,
     metrics: PrometheusCollectorRegistry, limits: ServerLimits = ServerLimits(), descriptors: Int = 1_024,
     databaseConnections: Int = 20, sealEvery: Duration = .milliseconds(500), mail: MailSettings? = nil,
     onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let database = Database(client: client, configuration: configuration, logger: logger)
+    let database = Database(client: client, configuration: configuration, logger: logger, replica: replica)
     let (shedAbove, acceptUpTo) = limits.connectionLimits(
         descriptors: descriptors, databaseConnections: databaseConnections)
     let counter = ConnectionGuard.Counter()
@@ -83,6 +86,7 @@ public func buildApplication(
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
     application.addServices(client, AuditSealer(database: database, interval: sealEvery))
+    if let replica { application.addServices(replica.client) }
     if let mail {
         application.addServices(
             MailSender(

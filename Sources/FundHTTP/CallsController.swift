@@ -46,7 +46,8 @@ struct CallsController {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { _, _ -> CallList in
-            let calls = try await CallRepository(database).list(status: .open)
+            // A call opened a moment ago may show a moment later: the replica serves this list.
+            let calls = try await CallRepository(database.reads).list(status: .open)
             return CallList(calls: calls.map(CallResource.init))
         }
         return routes

@@ -13,7 +13,7 @@ protocol PortalForm: Decodable, Sendable {
 /// The applicants' portal: server-rendered pages in French (English on request) over the same
 /// rules and code paths as the API (`Intake`). Every page answers in HTML, errors included.
 struct PortalController {
-    let database: Database
+    var database: Database
     let calls: CallCache
     let templates: TemplateStore
     let gate: WebGate
@@ -233,11 +233,12 @@ struct PortalController {
 
     @Sendable func applications(request: Request, context: AppRequestContext) async throws -> Response {
         try await page(request, context) { visit, contact in
+            let portal = await reading(request)
             var lines: [PortalPage.ApplicationLine] = []
-            for submission in try await SubmissionRepository(database).forOrganisation(
+            for submission in try await SubmissionRepository(portal.database).forOrganisation(
                 contact.organisationId)
             {
-                let call = try await calls.call(submission.callId, database: database)
+                let call = try await calls.call(submission.callId, database: portal.database)
                 lines.append(PortalPage.ApplicationLine(submission, call: call, wording: visit.wording))
             }
             let html = try await templates.templates().render(
@@ -248,30 +249,33 @@ struct PortalController {
 
     @Sendable func application(request: Request, context: AppRequestContext) async throws -> Response {
         try await page(request, context) { visit, contact in
-            let submission = try await ownSubmission(context, contact)
-            let call = try await calls.call(submission.callId, database: database)
+            let portal = await reading(request)
+            let submission = try await portal.ownSubmission(context, contact)
+            let call = try await calls.call(submission.callId, database: portal.database)
             let loaded = try await templates.templates()
-            let letters = try await letterWriter(loaded).letterLines(
-                try await Outbox(database).letters(submissionId: submission.id), wording: visit.wording,
+            let letters = try await portal.letterWriter(loaded).letterLines(
+                try await Outbox(portal.database).letters(submissionId: submission.id), wording: visit.wording,
                 zone: call.zone)
             let html = try loaded.render(
                 PortalPage.Application(
                     chrome: visit.chrome(title: submission.content.title, notice: visit.notice(request)),
                     submission: submission, call: call,
-                    history: try await SubmissionRepository(database).history(submission.id),
-                    open: try await CallRepository(database).takesChanges(call.id), letters: letters,
-                    grant: try await grantBlock(submission, visit.wording), wording: visit.wording))
+                    history: try await SubmissionRepository(portal.database).history(submission.id),
+                    open: try await CallRepository(portal.database).takesChanges(call.id), letters: letters,
+                    grant: try await portal.grantBlock(submission, visit.wording), wording: visit.wording))
             return visit.page(html)
         }
     }
 
     @Sendable func organisation(request: Request, context: AppRequestContext) async throws -> Response {
         try await page(request, context) { visit, contact in
+            let portal = await reading(request)
             let html = try await templates.templates().render(
                 PortalPage.OrganisationIdentity(
                     chrome: visit.chrome(
                         title: visit.wording.text("web_nav_organisation"), notice: visit.notice(request)),
-                    organisation: try await OrganisationRepository(database).find(String(contact.organisationId)),
+                    organisation: try await OrganisationRepository(portal.database).find(
+                        String(contact.organisationId)),
                     wording: visit.wording))
             return visit.page(html)
         }
@@ -407,15 +411,16 @@ struct PortalController {
     /// A decision letter of the organisation's, to read and print; another's is not found.
     @Sendable func letter(request: Request, context: AppRequestContext) async throws -> Response {
         try await page(request, context) { visit, contact in
-            let submission = try await ownSubmission(context, contact)
-            let call = try await calls.call(submission.callId, database: database)
+            let portal = await reading(request)
+            let submission = try await portal.ownSubmission(context, contact)
+            let call = try await calls.call(submission.callId, database: portal.database)
             guard let letterId = context.parameters.get("letterId", as: Int64.self),
-                let entry = try await Outbox(database).letters(submissionId: submission.id).first(where: {
+                let entry = try await Outbox(portal.database).letters(submissionId: submission.id).first(where: {
                     $0.id == letterId
                 })
             else { throw FundError.notFound(kind: "letter", reference: context.parameters.get("letterId") ?? "") }
             let loaded = try await templates.templates()
-            let page = try await letterWriter(loaded).letter(
+            let page = try await portal.letterWriter(loaded).letter(
                 entry, about: submission, chrome: visit.chrome("web_letter"), wording: visit.wording, zone: call.zone)
             return visit.page(try loaded.render(page))
         }
@@ -428,8 +433,9 @@ struct PortalController {
 
     @Sendable func receipt(request: Request, context: AppRequestContext) async throws -> Response {
         try await page(request, context) { visit, contact in
-            let submission = try await ownSubmission(context, contact)
-            let call = try await calls.call(submission.callId, database: database)
+            let portal = await reading(request)
+            let submission = try await portal.ownSubmission(context, contact)
+            let call = try await calls.call(submission.callId, database: portal.database)
             let html = try await templates.templates().render(
                 PortalPage.Receipt(
                     chrome: visit.chrome("web_receipt_title", notice: visit.notice(request)), submission: submission,
@@ -478,6 +484,14 @@ struct PortalController {
     private func ownSubmission(_ context: AppRequestContext, _ contact: Contact) async throws -> Submission {
         try await SubmissionRepository(database).find(
             try context.identifier("id", kind: "submission"), organisationId: contact.organisationId)
+    }
+
+    /// This portal reading the replica for a page that only reads, once the replica has what this
+    /// browser last wrote (`WebGate.reads`); the primary otherwise.
+    private func reading(_ request: Request) async -> PortalController {
+        var portal = self
+        portal.database = await gate.reads(request)
+        return portal
     }
 
     /// A page of the portal, for a contact of an applicant organisation.

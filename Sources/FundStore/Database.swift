@@ -11,11 +11,17 @@ public struct Database: QueryExecutor {
     public let client: PostgresClient
     public let configuration: DatabaseConfiguration
     public let logger: Logger
+    /// A streaming replica of this database, for the reads that may be a moment behind
+    /// (`CFUND_READ_DATABASE_URL`; see `reads`); nil when everything reads the primary.
+    public let replica: Replica?
 
-    public init(client: PostgresClient, configuration: DatabaseConfiguration, logger: Logger) {
+    public init(
+        client: PostgresClient, configuration: DatabaseConfiguration, logger: Logger, replica: Replica? = nil
+    ) {
         self.client = client
         self.configuration = configuration
         self.logger = logger
+        self.replica = replica
     }
 
     public static func makeClient(_ configuration: DatabaseConfiguration, logger: Logger, maximumConnections: Int = 20)

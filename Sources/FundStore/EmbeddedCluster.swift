@@ -121,6 +121,27 @@ public struct EmbeddedCluster: Sendable {
         if usesFallback { try? FileManager.default.removeItem(at: home) }
     }
 
+    /// A streaming replica of this running cluster, under `home`: `pg_basebackup -R` (what a
+    /// deployment does on another machine) and a second PostgreSQL on its own socket, which
+    /// replays the primary's commits as they stream and refuses every write.
+    public func makeStandby(home: URL) throws -> EmbeddedCluster {
+        let standby = try EmbeddedCluster(home: home, durable: durable)
+        try FileManager.default.createDirectory(at: standby.socketDirectory, withIntermediateDirectories: true)
+        if let runAsUser { try chown(standby.root, to: runAsUser) }
+        let result = try run(
+            "pg_basebackup",
+            [
+                "-D", standby.dataDirectory.path, "-R", "-X", "stream", "-c", "fast", "-h", socketDirectory.path,
+                "-p", String(Self.port), "-U", Self.superuser,
+            ] + (durable ? [] : ["--no-sync"]))
+        guard result.status == 0 else {
+            throw FundError.cluster(
+                "pg_basebackup failed: \(result.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        try standby.start()
+        return standby
+    }
+
     private func initialise() throws {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
@@ -163,11 +184,16 @@ public struct EmbeddedCluster: Sendable {
         return try body()
     }
 
-    /// `initdb` and `pg_ctl` from PATH, or the newest `/usr/lib/postgresql/*/bin`.
+    /// `initdb` and `pg_ctl` from PATH, or the newest `/usr/lib/postgresql/*/bin`. A link on PATH
+    /// (Debian's packages link only some tools into /usr/local/bin or /usr/bin) is followed to
+    /// the folder of PostgreSQL's own binaries, where `pg_basebackup` is too.
     static func findBinaries() throws -> URL {
         let fileManager = FileManager.default
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         for folder in path.split(separator: ":") where fileManager.isExecutableFile(atPath: "\(folder)/initdb") {
+            let initdb = URL(fileURLWithPath: "\(folder)/initdb").resolvingSymlinksInPath()
+            let binaries = initdb.deletingLastPathComponent()
+            if fileManager.isExecutableFile(atPath: binaries.appendingPathComponent("pg_ctl").path) { return binaries }
             if fileManager.isExecutableFile(atPath: "\(folder)/pg_ctl") { return URL(fileURLWithPath: String(folder)) }
         }
         let versions = (try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []

@@ -21,6 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
             GET, PUT and DELETE /v1/submissions/{id}; GET /v1/reviews, PUT /v1/reviews/{assignmentId}. \
             Several servers can share one database.
 
+            With --read-database-url (or CFUND_READ_DATABASE_URL), a streaming replica of that database serves \
+            the pages that only read (the admin pages and reports, the portal's applications and letters, open \
+            data, the list of calls); everything that decides or writes uses the primary, and a browser that \
+            has just written reads the primary until the replica has its change.
+
             Every request is answered within --request-timeout of its body being complete (503 when the database \
             does not answer; retrying with the same Idempotency-Key records a submission once). A stalled body \
             or head gets 408, a body over 64 KiB 413, a connection past --max-connections 503 with Retry-After. \
@@ -28,6 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
             --drain seconds whatever the database does; a second signal exits at once.
             """)
     @OptionGroup var database: DatabaseOptions
+    @Option(
+        name: .customLong("read-database-url"),
+        help: ArgumentHelp(
+            "A streaming replica's URL, for the pages that only read. Default: CFUND_READ_DATABASE_URL, else none.",
+            valueName: "url"))
+    var readURL: String?
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Most database connections this server opens.") var connections = 20
@@ -63,16 +74,32 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "cfund.serve")
         let configuration = try await DatabaseChoice.resolve(url: database.url).prepare(logger: database.logger)
         let client = Database.makeClient(configuration, logger: logger, maximumConnections: connections)
+        let replica = try await readReplica(logger: logger)
         let limits = ServerLimits(
             requestTimeout: .seconds(requestTimeout), bodyTimeout: .seconds(bodyTimeout),
             headerTimeout: .seconds(headerTimeout), idleTimeout: .seconds(idleTimeout), maxConnections: maxConnections)
         let application = buildApplication(
-            client: client, configuration: configuration, host: host, port: port, logger: logger, metrics: registry,
+            client: client, configuration: configuration, replica: replica, host: host, port: port, logger: logger,
+            metrics: registry,
             limits: limits, descriptors: Self.raiseDescriptorLimit(), databaseConnections: connections,
             mail: try ProcessInfo.processInfo.environment["CFUND_SMTP_URL"].map {
                 MailSettings(transport: try SMTPClient(url: $0), from: MailCommand.sender, publicURL: PortalLinks.base)
             })
         try await ServerRunner.run([application], drain: .seconds(drain), logger: logger)
+    }
+
+    /// The replica's pool, checked to be a replica of a migrated cfund database before the server
+    /// starts: a wrong URL is said at once rather than on the first report.
+    func readReplica(logger: Logger) async throws -> Database.Replica? {
+        guard let url = readURL ?? ProcessInfo.processInfo.environment["CFUND_READ_DATABASE_URL"], !url.isEmpty
+        else { return nil }
+        let configuration = try DatabaseConfiguration(url: url)
+        try await Database.with(configuration, logger: database.logger) { replica in
+            try await Migrator.fromSchemaFolder().requireCurrent(replica)
+        }
+        return Database.Replica(
+            client: Database.makeClient(configuration, logger: logger, maximumConnections: connections),
+            configuration: configuration)
     }
 
     /// Raises the soft limit on open files to the hard one (often 1,024 against 1,048,576) and

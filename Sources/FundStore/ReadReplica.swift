@@ -1,0 +1,48 @@
+import FundCore
+import PostgresNIO
+
+/// Reads from a streaming replica (`CFUND_READ_DATABASE_URL`). The primary decides and writes;
+/// the replica, a read-only copy that PostgreSQL's own streaming replication keeps a moment
+/// behind, serves what may lag: rankings, reports, exports, public and read-only pages. A commit
+/// becomes visible there whole or not at all (the replica replays the primary's transactions in
+/// order), so a lagging replica shows an earlier state, never half of a decision.
+///
+/// A person who has just changed something must see it: a web write leaves the primary's WAL
+/// position in a cookie, and a page reads the replica only once it has replayed that far
+/// (`reads(seeing:)`); until then, and whenever the replica does not answer, it reads the primary.
+extension Database {
+    public struct Replica: Sendable {
+        public let client: PostgresClient
+        public let configuration: DatabaseConfiguration
+
+        public init(client: PostgresClient, configuration: DatabaseConfiguration) {
+            self.client = client
+            self.configuration = configuration
+        }
+    }
+
+    /// Where reads that may be a moment behind go: the replica's pool when there is one.
+    public var reads: Database {
+        guard let replica else { return self }
+        return Database(client: replica.client, configuration: replica.configuration, logger: logger)
+    }
+
+    /// `reads`, once the replica has replayed the primary up to `position` (a WAL position from
+    /// `writePosition()`); the primary before that, or when the replica cannot say.
+    public func reads(seeing position: String?) async -> Database {
+        guard replica != nil else { return self }
+        guard let position, !position.isEmpty else { return reads }
+        let caughtUp = try? await reads.query(
+            "SELECT coalesce(pg_last_wal_replay_lsn() >= \(position)::pg_lsn, true)", mapErrors: false
+        ).first?.decode(Bool.self)
+        return caughtUp == true ? reads : self
+    }
+
+    /// The primary's WAL position now, past every commit it has acknowledged; nil without a
+    /// replica (nothing to wait for) or when the primary cannot say.
+    public func writePosition() async -> String? {
+        guard replica != nil else { return nil }
+        return try? await query("SELECT pg_current_wal_insert_lsn()::text", mapErrors: false).first?.decode(
+            String.self)
+    }
+}
