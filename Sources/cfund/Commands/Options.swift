@@ -42,6 +42,19 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// Runs `body` for a command that only reads (`rank`, `report`): on the streaming replica
+    /// `CFUND_READ_DATABASE_URL` names, unless `--database-url` chose a database; else as
+    /// `withDatabase`. The replica must be of a migrated database; nothing is sealed there.
+    func withReadDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        guard url == nil, let replica = ProcessInfo.processInfo.environment["CFUND_READ_DATABASE_URL"],
+            !replica.isEmpty
+        else { return try await withDatabase(body) }
+        return try await Database.with(try DatabaseConfiguration(url: replica), logger: logger) { database in
+            try await Migrator.fromSchemaFolder().requireCurrent(database)
+            return try await body(database)
+        }
+    }
+
     /// The operating-system user running the command, as the audit trail names it.
     static var actor: String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {

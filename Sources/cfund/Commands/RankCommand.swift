@@ -23,7 +23,7 @@ struct RankCommand: AsyncParsableCommand {
     func run() async throws {
         let reference = call
         let normalise = normalise
-        let (ranking, reviews, names) = try await database.withDatabase { database in
+        let (ranking, reviews, names) = try await database.withReadDatabase { database in
             let call = try await CallRepository(database).find(reference)
             let ranking = try await CallRanking.load(call, database: database)
             // Individual reviews only for normalisation, which needs each reviewer's scores.

@@ -9,6 +9,10 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports for finance: allocations of a call, an envelope's reconciliation, reviews, a summary page.",
+        discussion: """
+            With CFUND_READ_DATABASE_URL set (and no --database-url), reports read the streaming replica it \
+            names, a moment behind the primary, and leave the primary to the work that decides and writes.
+            """,
         subcommands: [
             Allocations.self, EnvelopeReport.self, Reviews.self, HTML.self, OpenDataReport.self, Workbook.self,
         ]
@@ -35,7 +39,7 @@ struct ReportCommand: AsyncParsableCommand {
             let (reference, format, excel) = (call, format, excel)
             // Progress only beside a file: on standard output it would mix with the rows.
             let showProgress = output != nil && format == .csv && ProgressLine.terminal
-            try await database.withDatabase { database in
+            try await database.withReadDatabase { database in
                 let call = try await CallRepository(database).find(reference)
                 let progress =
                     showProgress
@@ -62,7 +66,7 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reference = envelope
-            let (summary, rows) = try await database.withDatabase { database in
+            let (summary, rows) = try await database.withReadDatabase { database in
                 let summary = try await EnvelopeRepository(database).find(reference)
                 return (summary, try await ReportRepository(database).envelope(summary.envelope.id))
             }
@@ -146,7 +150,7 @@ extension ReportCommand {
             let writer = try StreamWriter(path: output)
             let (reference, excel) = (call, excel)
             let showProgress = output != nil && ProgressLine.terminal
-            try await database.withDatabase { database in
+            try await database.withReadDatabase { database in
                 let call = try await CallRepository(database).find(reference)
                 let progress =
                     showProgress
@@ -183,7 +187,7 @@ extension ReportCommand {
         func run() async throws {
             guard let chosen = Language(rawValue: language) else { throw ValidationError("--language: use fr or en.") }
             let reference = call
-            let page = try await database.withDatabase { database in
+            let page = try await database.withReadDatabase { database in
                 try await CallReportRepository(database).page(call: try await CallRepository(database).find(reference))
             }
             try await Self.write(page, language: chosen, to: output)
@@ -261,7 +265,7 @@ extension ReportCommand {
             guard format != .table else { throw ValidationError("--format: use csv or json.") }
             let funder = try Funder.fromEnvironment()
             let (envelope, call) = (envelope, call)
-            let (rows, missing) = try await database.withDatabase { database in
+            let (rows, missing) = try await database.withReadDatabase { database in
                 let finance = FinanceRepository(database)
                 var accounts = try await finance.accounts(
                     callId: try await call.callId(in: database))
@@ -309,7 +313,7 @@ extension ReportCommand {
 
         func run() async throws {
             let (reference, output) = (envelope, output)
-            let workbook = try await database.withDatabase { database in
+            let workbook = try await database.withReadDatabase { database in
                 let id = try await EnvelopeRepository(database).find(reference).envelope.id
                 return try await FinanceWorkbook.make(envelopeId: id, database: database)
             }
