@@ -54,12 +54,26 @@ public struct Message: Sendable, Hashable {
     }
 
     /// The message in `language`; the key itself when a catalogue lacks it (a test keeps them whole).
+    /// One pass over the text: each `{name}` with a value becomes the value, said in the language;
+    /// a value's own text is never read for placeholders. (Foundation's `replacingOccurrences`, once
+    /// per value, was most of the time of `allocate` on 100,000 submissions.)
     public func text(in language: Language) -> String {
-        var text = Catalogue.text(key, in: language) ?? key
-        for (name, value) in values {
-            text = text.replacingOccurrences(of: "{\(name)}", with: Self.render(value, in: language))
+        let template = Catalogue.text(key, in: language) ?? key
+        guard !values.isEmpty else { return template }
+        var text = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            text += rest[..<open]
+            let name = rest[rest.index(after: open)...]
+            if let close = name.firstIndex(of: "}"), let value = values[String(name[..<close])] {
+                text += Self.render(value, in: language)
+                rest = name[name.index(after: close)...]
+            } else {
+                text.append("{")
+                rest = name
+            }
         }
-        return text
+        return text + rest
     }
 
     public var english: String { text(in: .en) }

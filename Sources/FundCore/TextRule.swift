@@ -86,8 +86,10 @@ public struct TextRule: Sendable, Equatable {
     }()
 
     /// NFC, line ends as LF for multi-line text, `edgeScalars` trimmed from both ends.
+    /// ASCII text is already NFC (as `cfund_text_fits` knows too), so it skips Foundation's
+    /// normalisation, which was the larger part of checking a submission's fields.
     public static func clean(_ text: String, multiline: Bool = false) -> String {
-        var normalised = text.precomposedStringWithCanonicalMapping
+        var normalised = text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
         if multiline && normalised.unicodeScalars.contains("\r") {
             normalised = normalised.replacingOccurrences(of: "\r\n", with: "\n")
                 .replacingOccurrences(of: "\r", with: "\n")

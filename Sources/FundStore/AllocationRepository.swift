@@ -28,7 +28,7 @@ public struct AllocationRepository: Sendable {
         callId: Int64, parameters: AllocationParameters, reason: String
     ) async throws -> (runId: Int64, plan: AllocationPlan) {
         let reason = try TextRule.reason.cleaned(reason)
-        return try await database.transaction { connection in
+        let committed = try await database.transaction { connection in
             try await connection.query("SELECT 1 FROM calls WHERE id = \(callId) FOR UPDATE")
             let call = try await CallRepository(connection).find(id: callId)
             guard call.status == .reviewing else {
@@ -74,6 +74,11 @@ public struct AllocationRepository: Sendable {
                 "UPDATE calls SET status = 'decided' WHERE id = \(callId)")
             return (runId, plan)
         }
+        // A decision adds as many lines as the call has submissions at once; until autovacuum
+        // counts them, PostgreSQL plans the reports that follow as if the decision had one line
+        // (a 10,000-line export took 9 s instead of 0.2). Housekeeping: the decision stands anyway.
+        _ = try? await database.query("ANALYZE allocation_lines, grants")
+        return committed
     }
 
     /// Supersedes the standing decision, recording why: its grants stop counting, its

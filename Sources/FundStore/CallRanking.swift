@@ -40,6 +40,15 @@ public struct CallRanking: Sendable {
             Self.entries(live.map { ($0.id, $0.receivedAt) }, scores: scores, call: call), grid: call.grid)
         var candidates: [AllocationCandidate] = []
         candidates.reserveCapacity(facts.count)
+        // Unfundable submissions mostly share their reasons (a score below the bar): each distinct
+        // set is said once, not once per submission of 100,000.
+        var said: [[Message]: String] = [:]
+        func reason(_ messages: [Message]) -> String {
+            if let text = said[messages] { return text }
+            let text = messages.map { $0.text(in: .en) }.joined(separator: "; ")
+            said[messages] = text
+            return text
+        }
         for item in ranked {
             let score = item.entry.score
             let fact = byId[score.submissionId]!
@@ -50,7 +59,7 @@ public struct CallRanking: Sendable {
                         ? nil
                         : .init(
                             status: .rejected,
-                            reason: score.unfundableReasons.map { $0.text(in: .en) }.joined(separator: "; "))))
+                            reason: reason(score.unfundableReasons))))
         }
         for fact in facts where !fact.status.isRanked {
             candidates.append(

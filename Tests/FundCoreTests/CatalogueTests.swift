@@ -43,4 +43,13 @@ struct CatalogueTests {
         #expect(Language.preferred(acceptLanguage: "de, it") == .fr)
         #expect(Language.preferred(acceptLanguage: nil) == .fr)
     }
+
+    /// Placeholders are filled in one pass: every occurrence, in the message's language, and a
+    /// value that itself looks like a placeholder stays as given.
+    @Test func placeholdersAreFilledOnceEach() {
+        let message = Message("{a} and {b}, {a} {unknown} {", ["a": .text("{b}"), "b": .score(2.5)])
+        #expect(message.text(in: .en) == "{b} and 2.5, {b} {unknown} {")
+        #expect(message.text(in: .fr) == "{b} and 2,5, {b} {unknown} {")
+        #expect(Message("no placeholders").text(in: .fr) == "no placeholders")
+    }
 }

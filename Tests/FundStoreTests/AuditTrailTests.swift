@@ -143,6 +143,33 @@ struct AuditTrailTests {
         }
     }
 
+    /// A decision's status changes skip the submission's audit trigger by a WHEN clause listing
+    /// every other column (0022): a column added to `submissions` and missing there would change
+    /// unrecorded, so every one of them must be compared.
+    @Test func everyColumnOfASubmissionButItsStatusIsWatched() async throws {
+        try await withTestDatabase { database in
+            let definition =
+                try await database.query(
+                    """
+                    SELECT pg_get_triggerdef(oid) FROM pg_trigger
+                    WHERE tgrelid = 'submissions'::regclass AND tgname = 'audit_update'
+                    """
+                ).decode(String.self).first ?? ""
+            let columns = try await database.query(
+                """
+                SELECT attname::text FROM pg_attribute
+                WHERE attrelid = 'submissions'::regclass AND attnum > 0 AND NOT attisdropped AND attname <> 'status'
+                """
+            ).decode(String.self)
+            #expect(columns.count >= 17)
+            for column in columns {
+                // PostgreSQL prints the row comparison column by column.
+                #expect(
+                    definition.contains("(old.\(column) IS DISTINCT FROM new.\(column))"), "\(column) in \(definition)")
+            }
+        }
+    }
+
     /// Edits made behind the triggers' back (as a superuser can) break the chain where they are.
     @Test func verifyFindsTheFirstTamperedEvent() async throws {
         for tampering in ["edit", "delete", "cut the end"] {
