@@ -15,8 +15,9 @@ struct ReadYourWritesMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
+        // The API's clients keep no cookies, and its reads of one's own records use the primary.
         guard request.method != .get, request.method != .head, response.status.code < 400,
-            let position = await database.writePosition()
+            !request.uri.path.hasPrefix("/v1/"), let position = await database.writePosition()
         else { return response }
         let secure = request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
         // Ten minutes: far longer than a healthy replica lags; a page read after that may read it.
