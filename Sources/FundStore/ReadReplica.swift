@@ -10,6 +10,7 @@ import PostgresNIO
 /// A person who has just changed something must see it: a web write leaves the primary's WAL
 /// position in a cookie, and a page reads the replica only once it has replayed that far
 /// (`reads(seeing:)`); until then, and whenever the replica does not answer, it reads the primary.
+/// (The API's list of calls and the CLI's reports use `reads` directly: they carry no position.)
 extension Database {
     public struct Replica: Sendable {
         public let client: PostgresClient
@@ -28,14 +29,18 @@ extension Database {
     }
 
     /// `reads`, once the replica has replayed the primary up to `position` (a WAL position from
-    /// `writePosition()`); the primary before that, or when the replica cannot say.
+    /// `writePosition()`, nil for none); the primary before that, and whenever the replica does
+    /// not answer within half a second (down, or cut off): a page is then served by the primary.
     public func reads(seeing position: String?) async -> Database {
         guard replica != nil else { return self }
-        guard let position, !position.isEmpty else { return reads }
-        let caughtUp = try? await reads.query(
-            "SELECT coalesce(pg_last_wal_replay_lsn() >= \(position)::pg_lsn, true)", mapErrors: false
-        ).first?.decode(Bool.self)
-        return caughtUp == true ? reads : self
+        let replica = reads
+        let wanted = position.flatMap { $0.isEmpty ? nil : $0 } ?? "0/0"
+        let caughtUp = try? await Deadline.run(within: .milliseconds(500)) {
+            try await replica.query(
+                "SELECT coalesce(pg_last_wal_replay_lsn() >= \(wanted)::pg_lsn, true)", mapErrors: false
+            ).first?.decode(Bool.self)
+        }
+        return caughtUp == true ? replica : self
     }
 
     /// The primary's WAL position now, past every commit it has acknowledged; nil without a

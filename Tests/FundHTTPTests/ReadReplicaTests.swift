@@ -30,15 +30,22 @@ struct ReadReplicaTests {
                     replica: Database.Replica(client: replica.client, configuration: replica.configuration))
                 let app = Application(router: patientRouter(database))
                 try await app.test(.router) { client in
-                    try await Self.check(fixture, primary: primary, replica: replica, replay: replayed, client)
+                    let applicant = try await Self.check(
+                        fixture, primary: primary, replica: replica, replay: replayed, client)
+                    // The replica down: the pages that read it are served by the primary instead.
+                    try await offThePool { try standby.stop(.fast) }
+                    let page = try await WorkspaceTests.get(client, "/organisation", applicant)
+                    #expect(page.status == .ok)
+                    #expect(page.body.contains("13002526500013") || page.body.contains("130 025 265 00013"))
                 }
             }
         }
     }
 
+    /// Returns the applicant's session cookie.
     static func check(
         _ fixture: WorkspaceFixture, primary: Database, replica: Database, replay: Replay, _ client: Client
-    ) async throws {
+    ) async throws -> String {
         // The replica refuses writes: anything routed there by mistake would fail below.
         await #expect(throws: (any Error).self) {
             try await replica.query("INSERT INTO simulated_clock (at) VALUES (now())", mapErrors: false)
@@ -95,6 +102,7 @@ struct ReadReplicaTests {
         let caughtUp = try await WorkspaceTests.get(client, "/organisation", applicant + "; " + seen)
         #expect(caughtUp.body.contains("13002526500013") || caughtUp.body.contains("130 025 265 00013"))
         #expect(try cli.run(["report", "allocations", String(call.id)], environment: onReplica).status == 0)
+        return applicant
     }
 
     /// A call's status and its number of grants, as one database sees them.
