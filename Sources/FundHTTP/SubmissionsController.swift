@@ -9,6 +9,8 @@ import Metrics
 struct SubmissionsController {
     let database: Database
     let calls: CallCache
+    /// Submissions that arrive together are received in one transaction (Schema/0023).
+    let batcher: IntakeBatcher
 
     static let accepted = Counter(label: "cfund_submissions_accepted_total")
 
@@ -90,7 +92,7 @@ struct SubmissionsController {
             let (submission, replayed) = try await Intake(database).submit(
                 call: call, organisation: applicant.organisation, content: body.content, typingIssues: body.issues,
                 attachmentIds: body.attachments ?? [], idempotencyKey: try Self.idempotencyKey(request),
-                actor: applicant.actor, arrival: context.arrival)
+                actor: applicant.actor, arrival: context.arrival, batcher: batcher)
             if !replayed { Self.accepted.increment() }
             return try SubmissionResource(submission).response(
                 status: replayed ? .ok : .created, location: "/v1/submissions/\(submission.id)", request: request,

@@ -13,9 +13,12 @@ public struct Intake: Sendable {
 
     /// - Parameter typingIssues: what the door found while reading the request (a field missing,
     ///   a number that is not one); reported with the rules' issues, one per field.
+    /// - Parameter batcher: the server's `IntakeBatcher`, to receive it with the submissions that
+    ///   arrive at the same moment; nil receives it alone.
     public func submit(
         call: Call, organisation: Organisation, content: SubmissionContent, typingIssues: [FieldIssue] = [],
-        attachmentIds: [Int64] = [], idempotencyKey: String?, actor: String, arrival: Arrival
+        attachmentIds: [Int64] = [], idempotencyKey: String?, actor: String, arrival: Arrival,
+        batcher: IntakeBatcher? = nil
     ) async throws -> (submission: Submission, replayed: Bool) {
         let (clean, files) = try await check(
             call: call, organisationId: organisation.id, content: content, typingIssues: typingIssues,
@@ -25,7 +28,7 @@ public struct Intake: Sendable {
         guard reasons.isEmpty else { throw FundError.notEligible(reasons: reasons) }
         return try await SubmissionRepository(database).receive(
             callId: call.id, organisation: organisation, content: clean, idempotencyKey: idempotencyKey,
-            attachments: files, actor: actor, arrival: arrival)
+            attachments: files, actor: actor, arrival: arrival, batcher: batcher)
     }
 
     /// - Parameter attachmentIds: the new version's files; nil keeps the current version's.

@@ -13,13 +13,22 @@ public struct Refusal: Sendable {
     let detail: [String: String]
 
     init(_ info: PSQLError.ServerInfo) {
-        sqlState = info[.sqlState] ?? ""
-        constraint = info[.constraintName]
-        table = info[.tableName]
-        column = info[.columnName]
-        message = info[.message] ?? "unknown error"
-        let object = info[.detail].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
-        detail = (object ?? [:]).mapValues { "\($0)" }
+        self.init(
+            sqlState: info[.sqlState] ?? "", constraint: info[.constraintName], table: info[.tableName],
+            column: info[.columnName], message: info[.message] ?? "unknown error", detail: info[.detail])
+    }
+
+    /// A refusal caught inside the database and returned as a row (`receive_submissions`);
+    /// empty fields, as PL/pgSQL's diagnostics give them, are absent ones.
+    init(sqlState: String, constraint: String?, table: String?, column: String?, message: String, detail: String?) {
+        func given(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+        self.sqlState = sqlState
+        self.constraint = given(constraint)
+        self.table = given(table)
+        self.column = given(column)
+        self.message = message
+        let object = given(detail).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        self.detail = (object ?? [:]).mapValues { "\($0)" }
     }
 
     func text(_ key: String) -> String { detail[key] ?? "?" }
@@ -415,7 +424,11 @@ public enum RefusalCatalogue {
             return FundError.databaseUnavailable(
                 "The database connection failed (\(Database.describe(error))); try again.")
         }
-        let refusal = Refusal(info)
+        return Self.error(for: Refusal(info))
+    }
+
+    /// The domain error for a refusal, however it came back.
+    public static func error(for refusal: Refusal) -> FundError {
         if let mapping = codes[refusal.sqlState] { return mapping(refusal) }
         if let name = refusal.constraint, let mapping = constraints[name] { return mapping(refusal) }
         return byClass(refusal)

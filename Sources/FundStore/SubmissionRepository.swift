@@ -29,9 +29,12 @@ public struct SubmissionRepository: Sendable {
     /// the same idempotency key, content and files created it. `actor` is who the audit trail
     /// records; `arrival` is when the request was complete, so that the time of receipt does not
     /// count its wait.
+    /// - Parameter batcher: where a submission without files waits to be received with others
+    ///   that arrive at the same moment (the API's intake); nil receives it alone.
     public func receive(
         callId: Int64, organisation: Organisation, content: SubmissionContent, idempotencyKey: String?,
-        attachments: [AttachmentSummary] = [], actor: String? = nil, arrival: Arrival = Arrival()
+        attachments: [AttachmentSummary] = [], actor: String? = nil, arrival: Arrival = Arrival(),
+        batcher: IntakeBatcher? = nil
     ) async throws -> (submission: Submission, replayed: Bool) {
         let fingerprint = Digest.sha256(
             (["call=\(callId)", content.canonicalText] + attachments.map(\.receiptLine).sorted()).joined(
@@ -44,7 +47,14 @@ public struct SubmissionRepository: Sendable {
                     content: content, actor: actor, waitedMilliseconds: arrival.waitedMilliseconds))
         }
         let rows: [ReceiveStatement.Row]
-        if attachments.isEmpty {
+        if attachments.isEmpty, let batcher {
+            rows = [
+                try await batcher.receive(
+                    IntakeBatcher.Item(
+                        callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
+                        content: content, actor: actor, arrival: arrival))
+            ]
+        } else if attachments.isEmpty {
             rows = try await database.withConnection { try await receive(on: $0) }
         } else {
             // The submission and its files are one fact: recorded together or not at all.

@@ -1,0 +1,137 @@
+import Foundation
+import FundCore
+import FundStore
+import FundTestSupport
+import Testing
+
+/// Submissions that arrive together are received in one transaction (Schema/0023), each still
+/// refused or accepted on its own and recorded once, with its audit event and its receipt.
+@Suite("Intake in batches")
+struct IntakeBatcherTests {
+    static func content(_ title: String) -> SubmissionContent {
+        SubmissionContent(
+            title: title, summary: "Founders from every neighbourhood.", requested: Money(cents: 4_000_000),
+            totalCost: Money(cents: 8_000_000), ambitions: [.greenTech], contactName: "Camille Martin",
+            contactEmail: "camille@example.org")
+    }
+
+    @Test func aRushIsReceivedInFewerTransactionsAndEachSubmissionOnce() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let organisations = OrganisationRepository(database)
+            var applicants: [Organisation] = []
+            for index in 0..<30 {
+                let id = try await organisations.add(
+                    Organisation(
+                        name: "French Tech Ville \(index)", kind: .capital, city: "Ville \(index)", country: "France",
+                        labels: [try LabelPeriod(awarded: CalendarDay(parsing: "2024-03-01"))]))
+                applicants.append(try await organisations.find(String(id)))
+            }
+            let batcher = IntakeBatcher(database: database, concurrentBatches: 1)
+            let submissions = SubmissionRepository(database)
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for (index, applicant) in applicants.enumerated() {
+                    group.addTask {
+                        try await submissions.receive(
+                            callId: fixture.callId, organisation: applicant, content: Self.content("Projet \(index)"),
+                            idempotencyKey: "rush-\(index)", actor: "organisation-token:\(index)",
+                            batcher: batcher
+                        ).submission.id
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 30)
+            #expect(await batcher.received == 30)
+            #expect(await batcher.batches < 30, "one transaction at a time: the rush must have waited together")
+            #expect(try await database.count("SELECT count(*)::bigint FROM submissions") == 30)
+            #expect(
+                try await database.count(
+                    "SELECT count(*)::bigint FROM mail_outbox WHERE template = 'submission.received'") == 30)
+            // Each audit event names the token that sent its submission, not the batch's first.
+            #expect(
+                try await database.count(
+                    """
+                    SELECT count(*)::bigint FROM audit_events e JOIN submissions s ON e.target = 'submission:' || s.id
+                    WHERE e.action = 'submission.create' AND e.actor = 'organisation-token:' || substr(s.title, 8)
+                    """) == 30)
+            #expect(try await AuditTrail(database).seal() > 0)
+            #expect(try await AuditTrail(database).verify().intact)
+        }
+    }
+
+    @Test func eachIsRefusedOrAcceptedOnItsOwn() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let organisations = OrganisationRepository(database)
+            let lyon = try await organisations.find(String(fixture.lyon))
+            let nice = try await organisations.find(String(fixture.nice))
+            let batcher = IntakeBatcher(database: database, concurrentBatches: 1)
+            let submissions = SubmissionRepository(database)
+            // Lyon twice (a cap of one), Nice's same request twice under one key, and one key of
+            // Nice's reused for another request; repeated so that most land in shared batches.
+            let sends: [(Organisation, String, String)] = [
+                (lyon, "lyon-a", "Lyon A"), (lyon, "lyon-b", "Lyon B"), (nice, "nice-1", "Nice"),
+                (nice, "nice-1", "Nice"), (nice, "nice-1", "Nice, changed"),
+            ]
+            let outcomes = await withTaskGroup(of: (Int, Result<(Int64, Bool), any Error>).self) { group in
+                for (index, (organisation, key, title)) in sends.enumerated() {
+                    group.addTask {
+                        do {
+                            let received = try await submissions.receive(
+                                callId: fixture.callId, organisation: organisation, content: Self.content(title),
+                                idempotencyKey: key, actor: "test", batcher: batcher)
+                            return (index, .success((received.submission.id, received.replayed)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<(Int64, Bool), any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            func accepted(_ index: Int) -> (Int64, Bool)? { try? outcomes[index]?.get() }
+            func refusal(_ index: Int) -> FundError? {
+                guard case .failure(let error) = outcomes[index] else { return nil }
+                return error as? FundError
+            }
+            // Lyon: one accepted, the other refused by the cap, whichever came first.
+            #expect([accepted(0), accepted(1)].compactMap { $0 }.count == 1)
+            let capped = [refusal(0), refusal(1)].compactMap { $0 }
+            #expect(capped.count == 1)
+            if case .notEligible = capped.first {} else { Issue.record("expected the cap's refusal: \(capped)") }
+            // Nice: the same request twice is one submission; another request under its key is
+            // refused, unless it came first, when the same request twice is refused twice.
+            let niceIds = Set([accepted(2), accepted(3), accepted(4)].compactMap { $0?.0 })
+            #expect(niceIds.count == 1)
+            let reused = [refusal(2), refusal(3), refusal(4)].compactMap { $0 }
+            #expect(reused.count == 1 || reused.count == 2)
+            for error in reused {
+                if case .idempotencyConflict(let key) = error {
+                    #expect(key == "nice-1")
+                } else {
+                    Issue.record("expected the reused key's refusal: \(error)")
+                }
+            }
+            #expect(try await database.count("SELECT count(*)::bigint FROM submissions") == 2)
+            #expect(await batcher.received == 5)
+        }
+    }
+
+    @Test func aLateSubmissionIsRefusedAloneAtTheDeadline() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let lyon = try await OrganisationRepository(database).find(String(fixture.lyon))
+            try await SimulatedClock(database).set(fixture.closesAt)
+            let batcher = IntakeBatcher(database: database)
+            await #expect {
+                try await SubmissionRepository(database).receive(
+                    callId: fixture.callId, organisation: lyon, content: Self.content("Late"), idempotencyKey: "late",
+                    batcher: batcher)
+            } throws: { error in
+                if case .callNotOpen = error as? FundError { return true }
+                return false
+            }
+            #expect(try await database.count("SELECT count(*)::bigint FROM submissions") == 0)
+        }
+    }
+}
