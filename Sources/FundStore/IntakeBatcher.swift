@@ -11,21 +11,11 @@ import PostgresNIO
 ///
 /// One per server; the API's intake uses it (`Intake.submit(..., batcher:)`).
 public actor IntakeBatcher {
-    /// A submission to receive, as `SubmissionRepository.receive` has it.
-    public struct Item: Sendable {
-        let callId: Int64
-        let organisationId: Int64
-        let key: String?
-        let fingerprint: String
-        let content: SubmissionContent
-        let actor: String?
-        let arrival: Arrival
-    }
-
     private let database: Database
     private let concurrentBatches: Int
     private let largestBatch: Int
-    private var waiting: [(item: Item, answer: CheckedContinuation<ReceiveStatement.Row, any Error>)] = []
+    private var waiting: [(statement: ReceiveStatement, answer: CheckedContinuation<ReceiveStatement.Row, any Error>)] =
+        []
     private var inFlight = 0
     /// How many batches ran and how many submissions they held, for the tests and the metrics.
     public private(set) var batches = 0
@@ -40,9 +30,9 @@ public actor IntakeBatcher {
         self.largestBatch = max(1, largestBatch)
     }
 
-    /// Receives `item` with the others waiting; its row once its transaction has committed, or
-    /// its own refusal as the domain error it stands for.
-    func receive(_ item: Item) async throws -> ReceiveStatement.Row {
+    /// Receives the submission `item` would receive alone, with the others waiting; its row once
+    /// its transaction has committed, or its own refusal as the domain error it stands for.
+    func receive(_ item: ReceiveStatement) async throws -> ReceiveStatement.Row {
         try await withCheckedThrowingContinuation { answer in
             waiting.append((item, answer))
             startBatches()
@@ -58,7 +48,7 @@ public actor IntakeBatcher {
             received += batch.count
             let database = database
             Task {
-                let outcomes = await Self.run(batch.map(\.item), on: database)
+                let outcomes = await Self.run(batch.map(\.statement), on: database)
                 for (entry, outcome) in zip(batch, outcomes) { entry.answer.resume(with: outcome) }
                 await self.finished()
             }
@@ -72,7 +62,9 @@ public actor IntakeBatcher {
 
     /// One transaction for `items`: each one's outcome, in their order. A failure of the whole
     /// (a lost connection) is every item's, and a retry with the same Idempotency-Key is safe.
-    static func run(_ items: [Item], on database: Database) async -> [Result<ReceiveStatement.Row, any Error>] {
+    static func run(_ items: [ReceiveStatement], on database: Database) async -> [Result<
+        ReceiveStatement.Row, any Error
+    >] {
         // The same order of locks in every batch: no two batches wait on each other in a cycle.
         let order = items.indices.sorted {
             (items[$0].organisationId, items[$0].key ?? "") < (items[$1].organisationId, items[$1].key ?? "")
@@ -116,7 +108,7 @@ public actor IntakeBatcher {
     }
 
     /// An item as `receive_submissions` reads it; the wait is measured now, as the batch goes.
-    private static func payload(_ item: Item) -> [String: Any] {
+    private static func payload(_ item: ReceiveStatement) -> [String: Any] {
         var fields: [String: Any] = [
             "call": item.callId, "organisation": item.organisationId, "sha256": item.fingerprint,
             "title": item.content.title, "summary": item.content.summary, "requested": item.content.requested.cents,

@@ -39,21 +39,15 @@ public struct SubmissionRepository: Sendable {
         let fingerprint = Digest.sha256(
             (["call=\(callId)", content.canonicalText] + attachments.map(\.receiptLine).sorted()).joined(
                 separator: "\n"))
-        // Measured once a connection is leased: waiting for one is what a rush makes long.
+        let statement = ReceiveStatement(
+            callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
+            content: content, actor: actor, arrival: arrival)
         func receive(on connection: Transaction) async throws -> [ReceiveStatement.Row] {
-            try await connection.execute(
-                ReceiveStatement(
-                    callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
-                    content: content, actor: actor, waitedMilliseconds: arrival.waitedMilliseconds))
+            try await connection.execute(statement)
         }
         let rows: [ReceiveStatement.Row]
         if attachments.isEmpty, let batcher {
-            rows = [
-                try await batcher.receive(
-                    IntakeBatcher.Item(
-                        callId: callId, organisationId: organisation.id, key: idempotencyKey, fingerprint: fingerprint,
-                        content: content, actor: actor, arrival: arrival))
-            ]
+            rows = [try await batcher.receive(statement)]
         } else if attachments.isEmpty {
             rows = try await database.withConnection { try await receive(on: $0) }
         } else {
@@ -293,7 +287,8 @@ struct ReceiveStatement: PostgresPreparedStatement {
     let fingerprint: String
     let content: SubmissionContent
     let actor: String?
-    let waitedMilliseconds: Int32
+    /// The wait is measured as the statement is bound, once a connection is leased.
+    let arrival: Arrival
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 13)
@@ -309,7 +304,7 @@ struct ReceiveStatement: PostgresPreparedStatement {
         bindings.append(content.contactName)
         bindings.append(content.contactEmail)
         if let actor { bindings.append(actor) } else { bindings.appendNull() }
-        bindings.append(waitedMilliseconds)
+        bindings.append(arrival.waitedMilliseconds)
         return bindings
     }
 
