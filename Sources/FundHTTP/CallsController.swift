@@ -46,8 +46,9 @@ struct CallsController {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { _, _ -> CallList in
-            // A call opened a moment ago may show a moment later: the replica serves this list.
-            let calls = try await CallRepository(database.reads).list(status: .open)
+            // A call opened a moment ago may show a moment later: the replica serves this list
+            // (the primary when the replica does not answer).
+            let calls = try await CallRepository(await database.reads(seeing: nil)).list(status: .open)
             return CallList(calls: calls.map(CallResource.init))
         }
         return routes

@@ -17,7 +17,7 @@ public actor IntakeBatcher {
     private var waiting: [(statement: ReceiveStatement, answer: CheckedContinuation<ReceiveStatement.Row, any Error>)] =
         []
     private var inFlight = 0
-    /// How many batches ran and how many submissions they held, for the tests and the metrics.
+    /// How many batches ran and how many submissions they held (the tests read them).
     public private(set) var batches = 0
     public private(set) var received = 0
 

@@ -102,6 +102,13 @@ struct ReadReplicaTests {
         let caughtUp = try await WorkspaceTests.get(client, "/organisation", applicant + "; " + seen)
         #expect(caughtUp.body.contains("13002526500013") || caughtUp.body.contains("130 025 265 00013"))
         #expect(try cli.run(["report", "allocations", String(call.id)], environment: onReplica).status == 0)
+        // A replica that is not there is said to be the replica, with what to do.
+        let nowhere = ["CFUND_READ_DATABASE_URL": "postgresql://cfund@/cfund?host=/tmp/cfund-no-replica&port=5432"]
+        let unreachable = try cli.run(["report", "allocations", String(call.id)], environment: nowhere)
+        #expect(unreachable.status != 0)
+        #expect(
+            unreachable.errorText.contains("read replica") && unreachable.errorText.contains("CFUND_READ_DATABASE_URL"),
+            "\(unreachable.errorText)")
         return applicant
     }
 

@@ -49,10 +49,7 @@ struct DatabaseOptions: ParsableArguments {
         guard url == nil, let replica = ProcessInfo.processInfo.environment["CFUND_READ_DATABASE_URL"],
             !replica.isEmpty
         else { return try await withDatabase(body) }
-        return try await Database.with(try DatabaseConfiguration(url: replica), logger: logger) { database in
-            try await Migrator.fromSchemaFolder().requireCurrent(database)
-            return try await body(database)
-        }
+        return try await Database.withReplica(url: replica, logger: logger, body)
     }
 
     /// The operating-system user running the command, as the audit trail names it.

@@ -93,10 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     func readReplica(logger: Logger) async throws -> Database.Replica? {
         guard let url = readURL ?? ProcessInfo.processInfo.environment["CFUND_READ_DATABASE_URL"], !url.isEmpty
         else { return nil }
-        let configuration = try DatabaseConfiguration(url: url)
-        try await Database.with(configuration, logger: database.logger) { replica in
-            try await Migrator.fromSchemaFolder().requireCurrent(replica)
-        }
+        let configuration = try await Database.withReplica(url: url, logger: database.logger) { $0.configuration }
         return Database.Replica(
             client: Database.makeClient(configuration, logger: logger, maximumConnections: connections),
             configuration: configuration)
