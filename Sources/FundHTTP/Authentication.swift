@@ -12,7 +12,7 @@ extension Request {
     }
 }
 
-extension TokenRepository {
+extension ApplicantAuthenticating {
     /// The applicant behind the request's bearer token; 401 when missing, unknown or revoked.
     func applicant(for request: Request) async throws -> Applicant {
         guard let token = request.bearerToken else {

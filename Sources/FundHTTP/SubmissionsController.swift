@@ -11,6 +11,8 @@ struct SubmissionsController {
     let calls: CallCache
     /// Submissions that arrive together are received in one transaction (Schema/0023).
     let batcher: IntakeBatcher
+    /// The requests' tokens, looked up together under load.
+    let tokens: TokenLookups
 
     static let accepted = Counter(label: "cfund_submissions_accepted_total")
 
@@ -50,7 +52,7 @@ struct SubmissionsController {
     /// PUT of the submission lists its id in `attachments`.
     @Sendable func upload(request: Request, context: AppRequestContext) async throws -> Response {
         do {
-            let applicant = try await TokenRepository(database).applicant(for: request)
+            let applicant = try await tokens.applicant(for: request)
             let kind = try AttachmentKind(parsing: request.uri.queryParameters.get("kind").map { String($0) } ?? "")
             let name =
                 request.headers[.contentDisposition].flatMap { MultipartUpload.parameter("filename", in: $0) }
@@ -69,7 +71,7 @@ struct SubmissionsController {
     }
 
     @Sendable func download(request: Request, context: AppRequestContext) async throws -> Response {
-        let applicant = try await TokenRepository(database).applicant(for: request)
+        let applicant = try await tokens.applicant(for: request)
         let files = AttachmentRepository(database)
         let file = try await files.find(
             try context.identifier("attachmentId", kind: "attachment"), organisationId: applicant.organisation.id)
@@ -77,7 +79,7 @@ struct SubmissionsController {
     }
 
     @Sendable func listAttachments(request: Request, context: AppRequestContext) async throws -> AttachmentList {
-        let applicant = try await TokenRepository(database).applicant(for: request)
+        let applicant = try await tokens.applicant(for: request)
         let submission = try await SubmissionRepository(database).find(
             try context.identifier("id", kind: "submission"), organisationId: applicant.organisation.id)
         return AttachmentList(attachments: submission.attachments.map(SubmissionResource.Attachment.init))
@@ -85,7 +87,7 @@ struct SubmissionsController {
 
     @Sendable func submit(request: Request, context: AppRequestContext) async throws -> Response {
         do {
-            let applicant = try await TokenRepository(database).applicant(for: request)
+            let applicant = try await tokens.applicant(for: request)
             let callId = try context.identifier("callId", kind: "call")
             let call = try await calls.call(callId, database: database)
             let body = SubmissionBody.content(of: try await Self.json(of: request, context: context))
@@ -105,14 +107,14 @@ struct SubmissionsController {
     }
 
     @Sendable func read(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
-        let applicant = try await TokenRepository(database).applicant(for: request)
+        let applicant = try await tokens.applicant(for: request)
         let id = try context.identifier("id", kind: "submission")
         return SubmissionResource(
             try await SubmissionRepository(database).find(id, organisationId: applicant.organisation.id))
     }
 
     @Sendable func amend(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
-        let applicant = try await TokenRepository(database).applicant(for: request)
+        let applicant = try await tokens.applicant(for: request)
         let id = try context.identifier("id", kind: "submission")
         let current = try await SubmissionRepository(database).find(id, organisationId: applicant.organisation.id)
         let call = try await calls.call(current.callId, database: database)
@@ -124,7 +126,7 @@ struct SubmissionsController {
     }
 
     @Sendable func withdraw(request: Request, context: AppRequestContext) async throws -> SubmissionResource {
-        let applicant = try await TokenRepository(database).applicant(for: request)
+        let applicant = try await tokens.applicant(for: request)
         let id = try context.identifier("id", kind: "submission")
         return SubmissionResource(
             try await SubmissionRepository(database).withdraw(

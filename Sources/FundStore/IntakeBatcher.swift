@@ -3,72 +3,39 @@ import FundCore
 import PostgresNIO
 
 /// Submissions that arrive together are received together (issue 15, Schema/0023, 0024): while
-/// the database works on some, the ones that arrive meanwhile wait here and go next as one call of
-/// `receive_submissions`, one transaction and one WAL flush for all of them. Each is still
-/// received with every rule of `receive_submission`, in a subtransaction of its own: refused
-/// alone, accepted alone, and answered only once the transaction holding it has committed. A
-/// lone request goes at once; batches form only when requests arrive faster than a lane drains.
+/// the database works on some, the ones that arrive meanwhile wait (`Batcher`) and go next as
+/// one call of `receive_submissions`, one transaction and one WAL flush for all of them. Each is
+/// still received with every rule of `receive_submission`, in a subtransaction of its own:
+/// refused alone, accepted alone, and answered only once the transaction holding it has
+/// committed.
 ///
-/// Organisations are shared among lanes, one batch in flight per lane: a transaction holds its
-/// organisations' counter rows (the cap) and idempotency locks until it commits, so batches
-/// of different lanes never wait for each other. With one queue for all, any two batches of a
-/// rush shared an organisation and ran one after the other: four clients of pgbench in
-/// disjoint lanes received 1.8 times what four drawing from all organisations did.
+/// Organisations are shared among lanes: a transaction holds its organisations' counter rows
+/// (the cap) and idempotency locks until it commits, so batches of different lanes never wait
+/// for each other. With one queue for all, any two batches of a rush shared an organisation and
+/// ran one after the other: four clients of pgbench in disjoint lanes received 1.8 times what
+/// four drawing from all organisations did.
 ///
 /// One per server; the API's intake uses it (`Intake.submit(..., batcher:)`).
-public actor IntakeBatcher {
-    private typealias Waiting = (
-        statement: ReceiveStatement, answer: CheckedContinuation<ReceiveStatement.Row, any Error>
-    )
-    private struct Lane {
-        var waiting: [Waiting] = []
-        var busy = false
-    }
-
-    private let database: Database
-    private let largestBatch: Int
-    private var lanes: [Lane]
-    /// How many batches ran and how many submissions they held (the tests read them).
-    public private(set) var batches = 0
-    public private(set) var received = 0
+public struct IntakeBatcher: Sendable {
+    private let batcher: Batcher<ReceiveStatement, ReceiveStatement.Row>
 
     /// - Parameters:
     ///   - concurrentBatches: lanes, so transactions in flight at once (connections the intake holds).
     ///   - largestBatch: most submissions in one transaction; a larger rush makes more batches.
     public init(database: Database, concurrentBatches: Int = 4, largestBatch: Int = 64) {
-        self.database = database
-        self.lanes = Array(repeating: Lane(), count: max(1, concurrentBatches))
-        self.largestBatch = max(1, largestBatch)
+        batcher = Batcher(
+            lanes: concurrentBatches, largestBatch: largestBatch, lane: { Int(truncatingIfNeeded: $0.organisationId) },
+            run: { await Self.run($0, on: database) })
     }
+
+    /// How many batches ran and how many submissions they held (the tests read them).
+    public var batches: Int { get async { await batcher.batches } }
+    public var received: Int { get async { await batcher.received } }
 
     /// Receives the submission `item` would receive alone, with the others waiting; its row once
     /// its transaction has committed, or its own refusal as the domain error it stands for.
     func receive(_ item: ReceiveStatement) async throws -> ReceiveStatement.Row {
-        let lane = Int(item.organisationId.magnitude % UInt64(lanes.count))
-        return try await withCheckedThrowingContinuation { answer in
-            lanes[lane].waiting.append((item, answer))
-            start(lane)
-        }
-    }
-
-    private func start(_ lane: Int) {
-        guard !lanes[lane].busy, !lanes[lane].waiting.isEmpty else { return }
-        let batch = Array(lanes[lane].waiting.prefix(largestBatch))
-        lanes[lane].waiting.removeFirst(batch.count)
-        lanes[lane].busy = true
-        batches += 1
-        received += batch.count
-        let database = database
-        Task {
-            let outcomes = await Self.run(batch.map(\.statement), on: database)
-            for (entry, outcome) in zip(batch, outcomes) { entry.answer.resume(with: outcome) }
-            self.finished(lane)
-        }
-    }
-
-    private func finished(_ lane: Int) {
-        lanes[lane].busy = false
-        start(lane)
+        try await batcher.answer(item)
     }
 
     /// One transaction for `items`: each one's outcome, in their order. A failure of the whole

@@ -134,4 +134,40 @@ struct IntakeBatcherTests {
             #expect(try await database.count("SELECT count(*)::bigint FROM submissions") == 0)
         }
     }
+
+    /// The API's token lookups go together under load, each answered for its own token, and a
+    /// revoked token stops working at once.
+    @Test func tokensLookedUpTogetherAnswerEachForItsOwn() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await IntakeFixture.make(database)
+            let repository = TokenRepository(database)
+            let lyon = try await repository.issue(for: fixture.lyon)
+            let nice = try await repository.issue(for: fixture.nice)
+            let revoked = try await repository.issue(for: fixture.nice)
+            try await repository.revoke(tokenId: revoked.id, of: fixture.nice)
+            let lookups = TokenLookups(database: database, concurrentLookups: 1)
+            let asked = (0..<30).map { [lyon.token, nice.token, revoked.token, "cft_unknown", "not a token"][$0 % 5] }
+            let answers = try await withThrowingTaskGroup(of: (Int, Applicant?).self) { group in
+                for (index, token) in asked.enumerated() {
+                    group.addTask { (index, try await lookups.authenticate(token)) }
+                }
+                return try await group.reduce(into: [Int: Applicant?]()) { $0[$1.0] = $1.1 }
+            }
+            for index in asked.indices {
+                let expected: (Int64, Int64)? =
+                    switch index % 5 {
+                    case 0: (lyon.id, fixture.lyon)
+                    case 1: (nice.id, fixture.nice)
+                    default: nil
+                    }
+                let answer = answers[index] ?? nil
+                #expect(answer.map { ($0.tokenId, $0.organisation.id) } ?? (0, 0) == expected ?? (0, 0))
+            }
+            // What cannot be a token never reaches the database.
+            #expect(await lookups.received == 24)
+            #expect(await lookups.batches < 24, "lookups in flight together must have shared a query")
+            try await repository.revoke(tokenId: lyon.id, of: fixture.lyon)
+            #expect(try await lookups.authenticate(lyon.token) == nil)
+        }
+    }
 }
