@@ -3,12 +3,16 @@ import FundStore
 import Hummingbird
 
 extension Request {
-    /// The token after "Bearer ", or nil.
+    /// The token after "Bearer " (the scheme in any case), or nil. Read byte by byte: every API
+    /// request asks, and splitting and lowercasing the header showed in the intake's profile.
     var bearerToken: String? {
-        guard let header = headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+        guard let header = headers[.authorization], header.utf8.count > 7,
+            header.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        var token = header.dropFirst(7)
+        while let first = token.first, first == " " || first == "\t" { token = token.dropFirst() }
+        while let last = token.last, last == " " || last == "\t" { token = token.dropLast() }
+        return String(token)
     }
 }
 

@@ -11,13 +11,19 @@ public enum Digest {
         hex(SHA256.hash(data: bytes))
     }
 
-    /// Bytes as lowercase hex, two digits each.
+    /// Bytes as lowercase hex, two digits each. Written digit by digit: a string per byte,
+    /// joined, was 3 % of the server's time under the intake's load (three digests a submission).
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var digits: [UInt8] = []
+        digits.reserveCapacity(64)
+        for byte in bytes {
+            digits.append(hexDigits[Int(byte >> 4)])
+            digits.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: digits, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Compares two strings in time that depends only on their length, not on where they differ.
     public static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
