@@ -35,8 +35,8 @@ public func buildRouter(
     let calls = CallCache()
     router.addRoutes(CallsController(database: database).endpoints, atPath: "v1/calls")
     let submissions = SubmissionsController(
-        database: database, calls: calls, batcher: IntakeBatcher(database: database),
-        tokens: TokenLookups(database: database))
+        database: database, calls: calls, batcher: IntakeBatcher(database: database, deadline: limits.requestTimeout),
+        tokens: TokenLookups(database: database, deadline: limits.requestTimeout))
     router.addRoutes(submissions.callRoutes, atPath: "v1/calls")
     router.addRoutes(submissions.submissionRoutes, atPath: "v1/submissions")
     router.addRoutes(submissions.attachmentRoutes, atPath: "v1/attachments")

@@ -158,11 +158,17 @@ extension TokenRepository: ApplicantAuthenticating {}
 public struct TokenLookups: ApplicantAuthenticating {
     private let batcher: Batcher<String, AuthenticateStatement.Row?>
 
-    /// - Parameter concurrentLookups: queries in flight at once (connections held).
-    public init(database: Database, concurrentLookups: Int = 2, largestBatch: Int = 64) {
+    /// - Parameters:
+    ///   - concurrentLookups: queries in flight at once (connections held).
+    ///   - deadline: how long a query may take before its lookups are answered 503 (the
+    ///     server's request timeout).
+    public init(
+        database: Database, concurrentLookups: Int = 2, largestBatch: Int = 64, deadline: Duration = .seconds(10)
+    ) {
         batcher = Batcher(
-            lanes: concurrentLookups, largestBatch: largestBatch, lane: { $0.hashValue },
-            run: { await Self.run($0, on: database) })
+            lanes: concurrentLookups, largestBatch: largestBatch, deadline: deadline,
+            late: { FundError.databaseUnavailable("The database did not answer in time; try again.") },
+            lane: { $0.hashValue }, run: { await Self.run($0, on: database) })
     }
 
     public func authenticate(_ token: String) async throws -> Applicant? {

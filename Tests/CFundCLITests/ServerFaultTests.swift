@@ -96,12 +96,16 @@ struct ServerFaultTests {
             try await cluster.restart(.immediate)
         }
         let all = await outcomes
+        let statuses = Dictionary(grouping: all, by: { "\($0.kind) \($0.status)" }).mapValues(\.count)
         #expect(cut > 0)
-        #expect(all.count > 200)
+        #expect(all.count > 200, "\(statuses)")
+        // Only the requests caught by a fault wait for the timeout (a few dozen among thousands on
+        // a quiet machine), not every request queued behind one stuck on the database.
+        let timedOut = all.filter { $0.seconds >= timeout - 0.5 }.count
+        #expect(timedOut * 10 < all.count, "\(timedOut) of \(all.count) answers waited for the timeout: \(statuses)")
         let slowest = all.map(\.seconds).max() ?? 0
         // The timeout, and slack for a machine busy with the rest of the suite: never minutes.
         #expect(slowest < timeout + 7, "slowest answer took \(slowest) s")
-        let statuses = Dictionary(grouping: all, by: { "\($0.kind) \($0.status)" }).mapValues(\.count)
         let allowed: [String: Set<Int>] = [
             "calls": [200, 503], "read": [200, 503], "amend": [200, 503], "submit": [201, 200, 403, 503],
         ]

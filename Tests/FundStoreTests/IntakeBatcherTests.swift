@@ -1,8 +1,9 @@
 import Foundation
 import FundCore
-import FundStore
 import FundTestSupport
 import Testing
+
+@testable import FundStore
 
 /// Submissions that arrive together are received in one transaction (Schema/0023), each still
 /// refused or accepted on its own and recorded once, with its audit event and its receipt.
@@ -169,5 +170,29 @@ struct IntakeBatcherTests {
             try await repository.revoke(tokenId: lyon.id, of: fixture.lyon)
             #expect(try await lookups.authenticate(lyon.token) == nil)
         }
+    }
+
+    /// A batch stuck on the database is answered at its deadline, once, and its lane goes on
+    /// with the next: a stuck batch must not hold up every request of its lane.
+    @Test(.timeLimit(.minutes(1))) func aStuckBatchIsAnsweredAtItsDeadlineAndItsLaneGoesOn() async throws {
+        let (never, _) = AsyncStream.makeStream(of: Void.self)
+        let batcher = Batcher<Int, Int>(
+            lanes: 1, largestBatch: 8, deadline: .milliseconds(200),
+            late: { FundError.databaseUnavailable("late") }
+        ) { items in
+            // Item 0 waits for what never comes, until its batch is cancelled at the deadline.
+            if items.contains(0) { for await _ in never {} }
+            return items.map { .success($0 * 10) }
+        }
+        let started = ContinuousClock.now
+        await #expect {
+            try await batcher.answer(0)
+        } throws: { error in
+            if case .databaseUnavailable("late") = error as? FundError { return true }
+            return false
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try await batcher.answer(1) == 10)
+        #expect(await batcher.batches == 2)
     }
 }
