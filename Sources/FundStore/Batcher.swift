@@ -6,25 +6,28 @@
 /// the caller (`lane`), so that batches of different lanes never need the same rows. Used for
 /// submissions (`IntakeBatcher`) and for the API's token lookups (`TokenLookups`).
 ///
-/// A batch that has not answered by its deadline is answered `late` for each of its items and
-/// its lane takes the next: a batch stuck on the database (waiting for a connection while
-/// PostgreSQL restarts) would otherwise hold up every request of its lane, not only its own,
-/// long after each request's own deadline (the fault test of `cfund serve` counted a twentieth
-/// of the requests answered). The stuck batch is cancelled and may still finish: like a request
-/// answered 503 at its deadline, it may or may not have been recorded.
+/// A batch can get stuck on the database (PostgresNIO can lose a query sent as its connection
+/// closes, see the README's faults). So a lane waits for its batch only `patience`, then takes
+/// the next batch alongside; and a batch that has not answered by its deadline is answered
+/// `late` for each of its items and cancelled. Without the first, one stuck batch held up every
+/// request of its lane until its deadline (the fault test of `cfund serve`: a sixth of the
+/// answers at the timeout, a twentieth of the requests served). A cancelled batch may still
+/// finish: like a request answered 503 at its deadline, it may or may not have been recorded.
 actor Batcher<Item: Sendable, Answer: Sendable> {
     /// One call for a batch: each item's answer, in the items' order.
     typealias Run = @Sendable ([Item]) async -> [Result<Answer, any Error>]
     private typealias Waiting = (item: Item, answer: CheckedContinuation<Answer, any Error>)
     private struct Lane {
         var waiting: [Waiting] = []
-        var busy = false
+        /// The batch the lane waits for, if it has not yet run out of patience.
+        var awaited: Int?
     }
 
     private var lanes: [Lane]
     private let largestBatch: Int
     private let lane: @Sendable (Item) -> Int
     private let run: Run
+    private let patience: Duration
     private let deadline: Duration
     private let late: @Sendable () -> any Error
     /// The batches in flight, by number, with their deadline's timer; a batch is answered once,
@@ -39,13 +42,17 @@ actor Batcher<Item: Sendable, Answer: Sendable> {
     ///   - lanes: batches in flight at once (connections held).
     ///   - largestBatch: most items in one batch; a larger rush makes more batches.
     ///   - lane: which lane an item waits in, any integer (taken modulo `lanes`).
+    ///   - patience: how long a lane waits for its batch before taking the next alongside; far
+    ///     longer than a batch takes when the database answers.
     ///   - deadline: how long a batch may take before its items are answered `late`.
     init(
-        lanes: Int, largestBatch: Int, deadline: Duration, late: @escaping @Sendable () -> any Error,
-        lane: @escaping @Sendable (Item) -> Int = { _ in 0 }, run: @escaping Run
+        lanes: Int, largestBatch: Int, patience: Duration = .milliseconds(500), deadline: Duration,
+        late: @escaping @Sendable () -> any Error, lane: @escaping @Sendable (Item) -> Int = { _ in 0 },
+        run: @escaping Run
     ) {
         self.lanes = Array(repeating: Lane(), count: max(1, lanes))
         self.largestBatch = max(1, largestBatch)
+        self.patience = min(patience, deadline)
         self.deadline = deadline
         self.late = late
         self.lane = lane
@@ -62,18 +69,21 @@ actor Batcher<Item: Sendable, Answer: Sendable> {
     }
 
     private func start(_ index: Int) {
-        guard !lanes[index].busy, !lanes[index].waiting.isEmpty else { return }
+        guard lanes[index].awaited == nil, !lanes[index].waiting.isEmpty else { return }
         let batch = Array(lanes[index].waiting.prefix(largestBatch))
         lanes[index].waiting.removeFirst(batch.count)
-        lanes[index].busy = true
         batches += 1
         received += batch.count
         numbered += 1
         let number = numbered
-        let (run, items, deadline) = (run, batch.map(\.item), deadline)
+        lanes[index].awaited = number
+        let (run, items, patience, deadline) = (run, batch.map(\.item), patience, deadline)
         let work = Task { self.settle(number, lane: index, with: await run(items)) }
         let timer = Task {
-            try? await Task.sleep(for: deadline)
+            try? await Task.sleep(for: patience)
+            guard !Task.isCancelled else { return }
+            self.release(number, lane: index)
+            try? await Task.sleep(for: deadline - patience)
             guard !Task.isCancelled else { return }
             work.cancel()
             self.settle(number, lane: index, with: nil)
@@ -81,15 +91,20 @@ actor Batcher<Item: Sendable, Answer: Sendable> {
         inFlight[number] = (batch, timer)
     }
 
-    /// Answers a batch with its outcomes, or `late` (nil) when its deadline came first; then its
-    /// lane takes the next.
+    /// The lane stops waiting for batch `number` and takes the next.
+    private func release(_ number: Int, lane index: Int) {
+        guard lanes[index].awaited == number else { return }
+        lanes[index].awaited = nil
+        start(index)
+    }
+
+    /// Answers a batch with its outcomes, or `late` (nil) when its deadline came first.
     private func settle(_ number: Int, lane index: Int, with outcomes: [Result<Answer, any Error>]?) {
         guard let (batch, timer) = inFlight.removeValue(forKey: number) else { return }
         timer.cancel()
         for (position, entry) in batch.enumerated() {
             entry.answer.resume(with: outcomes.map { $0[position] } ?? .failure(late()))
         }
-        lanes[index].busy = false
-        start(index)
+        release(number, lane: index)
     }
 }
