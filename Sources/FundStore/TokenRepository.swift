@@ -57,11 +57,11 @@ public struct TokenRepository: Sendable {
         var query = PostgresQuery(
             unsafeSQL:
                 "INSERT INTO \(holder.table) (\(holder.column), token_sha256, hint) VALUES ($1, $2, $3) RETURNING id")
-        try query.binds.append(holderId, context: .default)
-        try query.binds.append(Digest.sha256(token), context: .default)
-        try query.binds.append(hint, context: .default)
+        query.binds.append(holderId, context: .default)
+        query.binds.append(Digest.sha256(token), context: .default)
+        query.binds.append(hint, context: .default)
         let rows = try await database.query(query)
-        guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
+        guard let id = try rows.decode(Int64.self).first(where: { _ in true }) else {
             throw FundError.database("The token was not stored; try again.")
         }
         return (id, token)
@@ -74,10 +74,10 @@ public struct TokenRepository: Sendable {
                 UPDATE \(holder.table) SET revoked_at = coalesce(revoked_at, now())
                 WHERE id = $1 AND \(holder.column) = $2 RETURNING id
                 """)
-        try query.binds.append(tokenId, context: .default)
-        try query.binds.append(holderId, context: .default)
+        query.binds.append(tokenId, context: .default)
+        query.binds.append(holderId, context: .default)
         let rows = try await database.query(query)
-        guard try await rows.decode(Int64.self).first(where: { _ in true }) != nil else {
+        guard try rows.decode(Int64.self).first(where: { _ in true }) != nil else {
             throw FundError.notFound(kind: "token", reference: String(tokenId))
         }
     }
@@ -88,7 +88,7 @@ public struct TokenRepository: Sendable {
                 SELECT id, \(holder.column), hint, created_at, revoked_at FROM \(holder.table)
                 WHERE \(holder.column) = $1 ORDER BY id
                 """)
-        try query.binds.append(holderId, context: .default)
+        query.binds.append(holderId, context: .default)
         let rows = try await database.query(query)
         var tokens: [TokenInfo] = []
         for (id, organisationId, hint, createdAt, revokedAt) in try rows.decode(
@@ -204,7 +204,8 @@ public struct TokenLookups: ApplicantAuthenticating {
     }
 }
 
-/// Every API request runs this lookup, so it is prepared once per connection.
+/// One token looked up alone (the grants API; the submissions API uses `TokenLookups`), prepared
+/// once per connection.
 struct AuthenticateStatement: PostgresPreparedStatement {
     /// What a lookup reads, up to its WHERE clause.
     static let columns = """
