@@ -8,28 +8,39 @@
 -- the organisations' counter rows) in one order and never wait on each other in a cycle.
 -- Measured with pgbench on the development machine: 16 submissions a call received about three
 -- times as many submissions per second as one a call.
-CREATE FUNCTION receive_submissions(p_items jsonb) RETURNS TABLE (
+-- The batch travels as arrays, one per field, in PostgreSQL's binary format, which neither side
+-- parses as text (written as JSON, it took 14 % of the server's time under load). Ambitions are
+-- one comma-separated text per submission (arrays of arrays must be rectangular; their values
+-- contain no comma). An array here holds no NULL: a submission without Idempotency-Key or actor
+-- has an empty text there, which is neither a key nor an actor.
+CREATE FUNCTION receive_submissions(
+    p_calls bigint[], p_organisations bigint[], p_keys text[], p_sha256 text[], p_titles text[],
+    p_summaries text[], p_requested bigint[], p_total_costs bigint[], p_ambitions text[],
+    p_contact_names text[], p_contact_emails text[], p_actors text[], p_waited integer[]
+) RETURNS TABLE (
     item integer, submission_id bigint, replayed boolean, version integer, status text, received_at timestamptz,
     first_received_at timestamptz, refused_state text, refused_constraint text, refused_table text,
     refused_column text, refused_message text, refused_detail text
 ) LANGUAGE plpgsql AS $$
 DECLARE
-    i jsonb;
-    n integer := 0;
+    u record;
     r record;
 BEGIN
-    FOR i IN SELECT value FROM jsonb_array_elements(p_items) LOOP
-        n := n + 1;
-        item := n;
+    FOR u IN
+        SELECT * FROM unnest(p_calls, p_organisations, p_keys, p_sha256, p_titles, p_summaries, p_requested,
+            p_total_costs, p_ambitions, p_contact_names, p_contact_emails, p_actors, p_waited)
+            WITH ORDINALITY AS a(u_call, u_organisation, u_key, u_sha256, u_title, u_summary, u_requested,
+                u_total_cost, u_ambitions, u_contact_name, u_contact_email, u_actor, u_waited, u_item)
+    LOOP
+        item := u.u_item;
         submission_id := NULL; replayed := NULL; version := NULL; status := NULL;
         received_at := NULL; first_received_at := NULL; refused_state := NULL; refused_constraint := NULL;
         refused_table := NULL; refused_column := NULL; refused_message := NULL; refused_detail := NULL;
         BEGIN
             SELECT * INTO r FROM receive_submission(
-                (i->>'call')::bigint, (i->>'organisation')::bigint, i->>'key', i->>'sha256', i->>'title',
-                i->>'summary', (i->>'requested')::bigint, (i->>'totalCost')::bigint,
-                ARRAY(SELECT jsonb_array_elements_text(i->'ambitions')), i->>'contactName', i->>'contactEmail',
-                i->>'actor', (i->>'waited')::integer);
+                u.u_call, u.u_organisation, NULLIF(u.u_key, ''), u.u_sha256, u.u_title, u.u_summary, u.u_requested,
+                u.u_total_cost, string_to_array(u.u_ambitions, ','), u.u_contact_name, u.u_contact_email,
+                NULLIF(u.u_actor, ''), u.u_waited);
             submission_id := r.submission_id; replayed := r.replayed; version := r.version; status := r.status;
             received_at := r.received_at; first_received_at := r.first_received_at;
         EXCEPTION WHEN OTHERS THEN

@@ -2,7 +2,7 @@ import Foundation
 import FundCore
 import PostgresNIO
 
-/// Submissions that arrive together are received together (issue 15, Schema/0023, 0024): while
+/// Submissions that arrive together are received together (issue 15, Schema/0023): while
 /// the database works on some, the ones that arrive meanwhile wait (`Batcher`) and go next as
 /// one call of `receive_submissions`, one transaction and one WAL flush for all of them. Each is
 /// still received with every rule of `receive_submission`, in a subtransaction of its own:
@@ -72,7 +72,9 @@ public struct IntakeBatcher: Sendable {
                     \(sent.map { $0.actor ?? "" }), \(sent.map(\.arrival.waitedMilliseconds)))
                 """)
             var outcomes = [Result<ReceiveStatement.Row, any Error>](
-                repeating: .failure(FundError.database("The submission was not recorded; send it again.")),
+                repeating: .failure(
+                    FundError.database(
+                        "The submission was not recorded; send it again with the same Idempotency-Key.")),
                 count: items.count)
             for row in rows {
                 let (
